@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export DATAOPS_DATA_DIR ?= $(CURDIR)/.dataops
+export DAGSTER_HOME ?= $(DATAOPS_DATA_DIR)/dagster_home
+HOST ?= 127.0.0.1
+PORT ?= 3000
+
+.PHONY: install home demo run test lint lock clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+home: install
+	mkdir -p "$(DAGSTER_HOME)"
+	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+
+demo: home
+	$(BIN)/dataops demo
+
+run: demo
+	@echo ""
+	@echo "Dagster UI: http://$(HOST):$(PORT)"
+	$(BIN)/dagster dev -h $(HOST) -p $(PORT) -w workspace.yaml
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+# Re-pin after changing dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/dataops-lock-venv
+	$(PYTHON) -m venv /tmp/dataops-lock-venv
+	/tmp/dataops-lock-venv/bin/pip install --quiet -e '.[dev]'
+	/tmp/dataops-lock-venv/bin/pip freeze --exclude-editable | sort > requirements.lock
+
+clean:
+	rm -rf .dataops

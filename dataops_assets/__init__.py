@@ -1,0 +1,1 @@
+"""Dagster code location: wires the governance library into assets, checks and sensors."""

@@ -1,0 +1,104 @@
+"""The `dataops` command: ingest files, run the demo, check contracts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from dataops_assets.definitions import build_definitions
+from dataops_assets.ingestion.ingest import ingest_file
+from dataops_assets.runner import run_version
+from governance.contracts import DatasetContract, load_contracts
+from governance.errors import GovernanceError, UnknownDatasetError
+from governance.identifiers import check_dataset_name
+from governance.rawstore import RawStore
+from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
+
+
+def _contract(name: str) -> DatasetContract:
+    check_dataset_name(name)
+    for contract in load_contracts(contracts_dir_from_env()):
+        if contract.name == name:
+            return contract
+    raise UnknownDatasetError(f"No contract defines dataset {name!r}; contracts live in "
+                              f"{contracts_dir_from_env()}")
+
+
+def _instance() -> dg.DagsterInstance:
+    try:
+        return dg.DagsterInstance.get()
+    except dg.DagsterInvariantViolationError:
+        raise GovernanceError("DAGSTER_HOME is not set; run through make, or export "
+                              "DAGSTER_HOME=$PWD/.dataops/dagster_home") from None
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Store a file as a new version of a dataset and optionally run its stage chain."""
+    contract = _contract(args.dataset)
+    data_dir = data_dir_from_env()
+    instance = _instance()
+    result = ingest_file(instance, RawStore(Layout(data_dir).raw_dir), contract, Path(args.path))
+    raw = result.raw
+    if result.duplicate:
+        print(f"duplicate: {args.path} has the same bytes as {raw.dataset} {raw.version} "
+              f"(sha256 {raw.sha256}); no new version")
+        return 0
+    print(f"ingested {args.path} as {raw.dataset} {raw.version} "
+          f"(sha256 {raw.sha256}, {raw.size} bytes)")
+    if args.materialize:
+        defs = build_definitions(contracts_dir_from_env(), data_dir)
+        outcome = run_version(defs, instance, raw.dataset, raw.version)
+        print(f"{raw.dataset} {raw.version}: {outcome.status}")
+        for err in outcome.errors:
+            print(f"  {err}")
+        return 0 if outcome.status != "failed" else 1
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate the demo batches, ingest them and run every version end to end."""
+    from dataops_assets.demo.run import run_demo
+
+    return run_demo(data_dir_from_env(), contracts_dir_from_env(), _instance())
+
+
+def cmd_contracts(args: argparse.Namespace) -> int:
+    """Validate every contract and list the datasets."""
+    for contract in load_contracts(contracts_dir_from_env()):
+        print(f"{contract.name}: {len(contract.columns)} columns, owner {contract.owner_team}, "
+              f"classification {contract.classification} ({contract.path})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the dataops command."""
+    parser = argparse.ArgumentParser(prog="dataops", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ingest = sub.add_parser("ingest", help="store a file as a new dataset version")
+    ingest.add_argument("path")
+    ingest.add_argument("--dataset", required=True)
+    ingest.add_argument("--materialize", action="store_true",
+                        help="also run intake to delivery for the new version")
+    ingest.set_defaults(func=cmd_ingest)
+    demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets")
+    demo.set_defaults(func=cmd_demo)
+    contracts = sub.add_parser("contracts", help="validate the contracts and list datasets")
+    contracts.set_defaults(func=cmd_contracts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run a subcommand; governance errors print one line and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GovernanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Names shared across the code location: pools, partitions, tags, check names."""
+
+from __future__ import annotations
+
+from governance.identifiers import check_dataset_name
+
+# Every asset that writes DuckDB runs in this pool; dagster.yaml limits it to 1 slot.
+DUCKDB_POOL = "duckdb_writer"
+DUCKDB_RESOURCE = "duckdb"
+STORE_RESOURCE = "store"
+CHECK_INTAKE_COMPLETE = "intake_complete"
+TAG_DATASET = "dataops/dataset"
+
+
+def partitions_name(dataset: str) -> str:
+    """Name of the dynamic partitions definition holding a dataset's versions."""
+    return f"{check_dataset_name(dataset)}_versions"
+
+
+def job_name(dataset: str) -> str:
+    """Name of the job that runs a dataset's whole stage chain for one version."""
+    return f"{check_dataset_name(dataset)}_pipeline"

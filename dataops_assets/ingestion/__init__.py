@@ -1,0 +1,1 @@
+"""How versions arrive: the landing-folder sensor and the ingest command."""

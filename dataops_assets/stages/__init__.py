@@ -1,0 +1,1 @@
+"""The stage chain intake -> cleaned -> validated -> delivered, built from contracts."""

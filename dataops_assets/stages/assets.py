@@ -1,0 +1,206 @@
+"""Asset factory: one contract becomes the four stage assets of its dataset."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dataops_assets.constants import CHECK_INTAKE_COMPLETE, DUCKDB_POOL, partitions_name
+from dataops_assets.resources import DataStore
+from dataops_assets.stages import metadata as md
+from governance.contracts import DatasetContract
+from governance.errors import DeliveryBlockedError, IntakeError
+from governance.identifiers import qualified
+from governance.intake import IntakeReport, QuarantinedRecord, read_batches
+from governance.stages import (
+    CLEANED,
+    DELIVERED,
+    INTAKE,
+    VALIDATED,
+    build_cleaned,
+    build_delivered,
+    build_validated,
+    delivery_blockers,
+)
+from governance.storage import (
+    delete_version,
+    ensure_stage_table,
+    insert_batches,
+    quarantine_count,
+    transaction,
+    write_quarantine,
+)
+
+
+def stage_key(dataset: str, stage: str) -> dg.AssetKey:
+    """Asset key of one stage of a dataset: [dataset, stage]."""
+    return dg.AssetKey([dataset, stage])
+
+
+def dataset_partitions(contract: DatasetContract) -> dg.DynamicPartitionsDefinition:
+    """The dynamic partitions (one per version) shared by a dataset's assets."""
+    return dg.DynamicPartitionsDefinition(name=partitions_name(contract.name))
+
+
+def _common(contract: DatasetContract, stage: str, what: str) -> dict[str, object]:
+    return {
+        "name": stage,
+        "key_prefix": [contract.name],
+        "group_name": contract.name,
+        "partitions_def": dataset_partitions(contract),
+        "owners": md.owners(contract),
+        "tags": md.tags(contract, stage),
+        "kinds": md.kinds(contract, stage),
+        "description": md.description(contract, stage, what),
+        "metadata": {"dagster/column_schema": md.column_schema(contract),
+                     "contract": dg.MetadataValue.path(str(contract.path))},
+        "pool": DUCKDB_POOL,
+    }
+
+
+def _table_metadata(contract: DatasetContract, stage: str, rows: int) -> dict[str, object]:
+    return {
+        "dagster/row_count": rows,
+        "dagster/table_name": f"{contract.name}.{stage}",
+        "dagster/column_schema": md.column_schema(contract),
+    }
+
+
+def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
+    """Intake: parse the raw batch into a typed table; bad records go to quarantine."""
+
+    @dg.asset(**_common(contract, INTAKE, "the raw batch parsed and typed by the contract; "
+                        "unreadable records are quarantined with their line and reason."))
+    def intake(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+               store: DataStore) -> dg.MaterializeResult:
+        version = context.partition_key
+        raw = store.raw_store().get(contract.name, version)
+        shown = f"{raw.file_name} ({contract.name} {version}, raw copy {raw.stored_path})"
+        report = IntakeReport(path=shown)
+        raw_meta = {
+            "sha256": raw.sha256,
+            "size_bytes": raw.size,
+            "arrived_at": raw.arrived_at,
+            "source_path": dg.MetadataValue.path(raw.source_path),
+            "raw_path": dg.MetadataValue.path(raw.stored_path),
+        }
+        with duckdb.get_connection() as conn:
+            table = ensure_stage_table(conn, contract, INTAKE)
+            try:
+                with transaction(conn):
+                    delete_version(conn, table, version)
+                    loaded = insert_batches(conn, table, version,
+                                            read_batches(raw.stored_path, contract, report,
+                                                         display_name=shown))
+                    write_quarantine(conn, contract.name, version, INTAKE, report.quarantined)
+            except IntakeError as exc:
+                # The file as a whole is unreadable: record why, keep the raw bytes, stop.
+                with transaction(conn):
+                    write_quarantine(conn, contract.name, version, INTAKE, [
+                        QuarantinedRecord(exc.line, exc.column, exc.reason, None)])
+                raise dg.Failure(description=str(exc), metadata=raw_meta) from None
+        quarantined = len(report.quarantined)
+        if quarantined:
+            context.log.warning(
+                f"{shown}: {quarantined} record(s) or problem(s) quarantined; this version "
+                f"will not be delivered. See table {contract.name}.quarantine.")
+        return dg.MaterializeResult(
+            metadata={
+                **raw_meta,
+                **_table_metadata(contract, INTAKE, loaded),
+                "records_read": report.records,
+                "records_quarantined": quarantined,
+                "problems": dg.MetadataValue.md(
+                    "\n".join(f"- {w}" for w in report.warnings) or "none"),
+            },
+            data_version=dg.DataVersion(raw.sha256),
+        )
+
+    return intake
+
+
+def build_cleaned_asset(contract: DatasetContract) -> dg.AssetsDefinition:
+    """Cleaned: the contract's cleaning steps applied, exact duplicates removed."""
+    upstream = stage_key(contract.name, INTAKE)
+
+    @dg.asset(deps=[upstream], **_common(
+        contract, CLEANED, "contract cleaning steps (trim, case, empty to null) applied and "
+        "exact duplicate records removed."))
+    def cleaned(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as conn, transaction(conn):
+            result = build_cleaned(conn, contract, context.partition_key)
+        return dg.MaterializeResult(metadata={
+            **_table_metadata(contract, CLEANED, result.rows_out),
+            "duplicates_removed": result.removed,
+            "dagster/column_lineage": md.identity_lineage(contract, upstream),
+        })
+
+    return cleaned
+
+
+def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
+    """Validated: cleaned rows conformed to the contract, judged by blocking checks."""
+    upstream = stage_key(contract.name, CLEANED)
+    key = stage_key(contract.name, VALIDATED)
+    checks = [dg.AssetCheckSpec(
+        CHECK_INTAKE_COMPLETE, asset=key, blocking=True,
+        description="Every record of the raw batch was read: nothing quarantined at intake.")]
+
+    @dg.asset(deps=[upstream], check_specs=checks, **_common(
+        contract, VALIDATED, "cleaned rows conformed to the contract; the checks on this "
+        "asset decide whether the version may be delivered."))
+    def validated(context: dg.AssetExecutionContext,
+                  duckdb: DuckDBResource) -> dg.MaterializeResult:
+        version = context.partition_key
+        with duckdb.get_connection() as conn:
+            with transaction(conn):
+                result = build_validated(conn, contract, version)
+            problems = quarantine_count(conn, contract.name, version)
+        return dg.MaterializeResult(
+            metadata={**_table_metadata(contract, VALIDATED, result.rows_out),
+                      "dagster/column_lineage": md.identity_lineage(contract, upstream)},
+            check_results=[dg.AssetCheckResult(
+                check_name=CHECK_INTAKE_COMPLETE,
+                passed=problems == 0,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"quarantined": problems,
+                          "quarantine_table": f"{contract.name}.quarantine"},
+                description=None if problems == 0 else
+                f"{problems} record(s) or file problem(s) quarantined at intake",
+            )],
+        )
+
+    return validated
+
+
+def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
+    """Delivered: the version handed to model teams, only if nothing blocks it."""
+    upstream = stage_key(contract.name, VALIDATED)
+
+    @dg.asset(deps=[upstream], **_common(
+        contract, DELIVERED, "the version handed to model teams as a table and a Parquet "
+        "export; never materialized while a blocking check fails."))
+    def delivered(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                  store: DataStore) -> dg.MaterializeResult:
+        version = context.partition_key
+        export = store.layout.delivered_file(contract.name, version)
+        with duckdb.get_connection() as conn:
+            # Re-checked here so a delivery requested on its own is blocked too.
+            reasons = delivery_blockers(conn, contract, version)
+            if reasons:
+                blocked = DeliveryBlockedError(contract.name, version, reasons)
+                raise dg.Failure(description=str(blocked), metadata={"blocked": True})
+            with transaction(conn):
+                result = build_delivered(conn, contract, version, export)
+        return dg.MaterializeResult(metadata={
+            **_table_metadata(contract, DELIVERED, result.rows_out),
+            "export_path": dg.MetadataValue.path(str(export)),
+            "dagster/column_lineage": md.identity_lineage(contract, upstream),
+            "table": qualified(contract.name, DELIVERED),
+        })
+
+    return delivered
+
+
+def build_dataset_assets(contract: DatasetContract) -> list[dg.AssetsDefinition]:
+    """The stage chain of one dataset."""
+    return [build_intake(contract), build_cleaned_asset(contract),
+            build_validated_asset(contract), build_delivered_asset(contract)]

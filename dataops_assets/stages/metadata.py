@@ -1,0 +1,79 @@
+"""Dagster metadata taken from a contract: column schemas, lineage, owners and tags."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from governance.contracts import DatasetContract
+
+_KIND_BY_FORMAT = {"csv": "csv", "parquet": "parquet", "jsonl": "json"}
+
+
+def column_schema(contract: DatasetContract) -> dg.TableSchema:
+    """The contract's columns as a Dagster TableSchema with classification tags."""
+    columns = []
+    for col in contract.columns:
+        tags = {"classification": col.classification}
+        if col.personal:
+            tags["pii"] = col.pii_type or "declared"
+        constraints = []
+        if col.allowed_values is not None:
+            constraints.append("one of " + ", ".join(map(str, col.allowed_values)))
+        if col.minimum is not None:
+            constraints.append(f">= {col.minimum}")
+        if col.maximum is not None:
+            constraints.append(f"<= {col.maximum}")
+        if col.pattern:
+            constraints.append(f"matches {col.pattern}")
+        columns.append(dg.TableColumn(
+            name=col.name,
+            type=col.logical_type,
+            description=col.description or None,
+            constraints=dg.TableColumnConstraints(
+                nullable=not col.required, unique=col.unique, other=constraints),
+            tags=tags,
+        ))
+    return dg.TableSchema(columns=columns)
+
+
+def identity_lineage(contract: DatasetContract, upstream: dg.AssetKey) -> dg.TableColumnLineage:
+    """Column lineage of a stage whose columns each come from the same column upstream."""
+    return dg.TableColumnLineage(deps_by_column={
+        col.name: [dg.TableColumnDep(asset_key=upstream, column_name=col.name)]
+        for col in contract.columns
+    })
+
+
+def owners(contract: DatasetContract) -> list[str]:
+    """Dagster owners: the owner team, then the named owner e-mails."""
+    return [f"team:{contract.owner_team}", *contract.owners]
+
+
+def tags(contract: DatasetContract, stage: str) -> dict[str, str]:
+    """Tags used to filter assets in the UI."""
+    out = {
+        "domain": contract.domain,
+        "classification": contract.classification,
+        "stage": stage,
+        "pii": "declared" if contract.personal_columns else "none",
+    }
+    return out
+
+
+def kinds(contract: DatasetContract, stage: str) -> set[str]:
+    """Kinds shown as badges on the asset."""
+    if stage == "intake":
+        return {"duckdb", _KIND_BY_FORMAT[contract.file_format]}
+    if stage == "delivered":
+        return {"duckdb", "parquet"}
+    return {"duckdb"}
+
+
+def description(contract: DatasetContract, stage: str, what: str) -> str:
+    """Asset description: what the stage does, then the dataset's purpose and limits."""
+    text = f"**{contract.name} / {stage}**: {what}\n\n**Purpose:** {contract.purpose}"
+    if contract.limitations:
+        text += f"\n\n**Limitations:** {contract.limitations}"
+    if contract.usage:
+        text += f"\n\n**Usage:** {contract.usage}"
+    return text

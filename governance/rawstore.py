@@ -1,0 +1,171 @@
+"""Immutable, content-addressed store of raw batches: one folder per dataset version.
+
+Layout: <root>/<dataset>/<version>/data.<ext> (read-only) and manifest.json. The
+version id (v1, v2, ...) is allocated under a per-dataset file lock so the sensor and
+the CLI can ingest at the same time; the content hash is the dataset version's
+identity, so the same bytes arriving twice are reported as a duplicate.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from governance.errors import IntakeError, UnknownVersionError
+from governance.identifiers import check_dataset_name, check_version
+
+MANIFEST = "manifest.json"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class RawVersion:
+    """What the raw store knows about one stored batch."""
+
+    dataset: str
+    version: str
+    sha256: str
+    size: int
+    arrived_at: str
+    source_path: str
+    file_name: str
+    stored_path: str
+
+    @property
+    def number(self) -> int:
+        """The version's sequence number (v12 -> 12)."""
+        return int(self.version[1:])
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of putting a file into the raw store."""
+
+    raw: RawVersion
+    duplicate: bool
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """Return the sha256 hex digest and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class RawStore:
+    """Content-addressed raw batches under a root folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _dataset_dir(self, dataset: str) -> Path:
+        return self.root / check_dataset_name(dataset)
+
+    @contextmanager
+    def _locked(self, dataset: str) -> Iterator[Path]:
+        folder = self._dataset_dir(dataset)
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / ".lock").open("a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield folder
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def versions(self, dataset: str) -> list[RawVersion]:
+        """All stored versions of a dataset, oldest first."""
+        folder = self._dataset_dir(dataset)
+        if not folder.is_dir():
+            return []
+        out = []
+        for manifest in folder.glob(f"v*/{MANIFEST}"):
+            out.append(RawVersion(**json.loads(manifest.read_text(encoding="utf-8"))))
+        return sorted(out, key=lambda v: v.number)
+
+    def get(self, dataset: str, version: str) -> RawVersion:
+        """Return one stored version or raise UnknownVersionError."""
+        manifest = self._dataset_dir(dataset) / check_version(version) / MANIFEST
+        if not manifest.is_file():
+            raise UnknownVersionError(f"{dataset} has no version {version} in the raw store")
+        return RawVersion(**json.loads(manifest.read_text(encoding="utf-8")))
+
+    def find_by_hash(self, dataset: str, sha256: str) -> RawVersion | None:
+        """Return the version holding exactly these bytes, if any."""
+        return next((v for v in self.versions(dataset) if v.sha256 == sha256), None)
+
+    def put(self, dataset: str, source: str | Path, now: datetime | None = None) -> IngestResult:
+        """Copy a file unchanged into the store; same bytes again return the old version."""
+        source = Path(source)
+        if not source.is_file():
+            raise IntakeError(str(source), "the file does not exist or is not a regular file")
+        folder = self._dataset_dir(dataset)
+        folder.mkdir(parents=True, exist_ok=True)
+        # Copy first (outside the lock) while hashing, so a slow copy blocks nobody.
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+        try:
+            with source.open("rb") as src, os.fdopen(fd, "wb") as dst:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            sha = digest.hexdigest()
+            with self._locked(dataset):
+                existing = self.find_by_hash(dataset, sha)
+                if existing is not None:
+                    return IngestResult(existing, duplicate=True)
+                number = max((v.number for v in self.versions(dataset)), default=0) + 1
+                version = f"v{number}"
+                vdir = folder / version
+                vdir.mkdir()
+                suffix = "".join(source.suffixes[-2:]) if source.suffix else ""
+                stored = vdir / f"data{suffix}"
+                os.replace(tmp_name, stored)
+                os.chmod(stored, 0o444)
+                raw = RawVersion(
+                    dataset=dataset,
+                    version=version,
+                    sha256=sha,
+                    size=size,
+                    arrived_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+                    source_path=str(source.resolve()),
+                    file_name=source.name,
+                    stored_path=str(stored.resolve()),
+                )
+                _write_json_atomic(vdir / MANIFEST, asdict(raw))
+                return IngestResult(raw, duplicate=False)
+        finally:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+
+    def remove(self, dataset: str, version: str) -> bool:
+        """Delete a stored version (retention or erasure); return True if it existed."""
+        vdir = self._dataset_dir(dataset) / check_version(version)
+        if not vdir.exists():
+            return False
+        for path in vdir.iterdir():
+            os.chmod(path, 0o644)
+        shutil.rmtree(vdir)
+        return True
+
+
+def _write_json_atomic(path: Path, data: dict[str, object]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

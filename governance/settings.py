@@ -1,0 +1,65 @@
+"""Where the project keeps its data, read from the environment when asked, never at import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from governance.identifiers import check_dataset_name, check_version
+
+DATA_DIR_ENV = "DATAOPS_DATA_DIR"
+CONTRACTS_DIR_ENV = "DATAOPS_CONTRACTS_DIR"
+DEFAULT_DATA_DIR = ".dataops"
+# The repository's own contracts folder, next to the packages.
+DEFAULT_CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Every place data lives under the data directory."""
+
+    data_dir: Path
+
+    @property
+    def warehouse(self) -> Path:
+        """The DuckDB database file holding every stage table."""
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        """The immutable raw store."""
+        return self.data_dir / "raw"
+
+    @property
+    def landing_root(self) -> Path:
+        """Where new files are dropped for the landing sensor."""
+        return self.data_dir / "landing"
+
+    def landing_dir(self, folder: str) -> Path:
+        """The landing folder of one dataset."""
+        return self.landing_root / check_dataset_name(folder)
+
+    @property
+    def delivered_root(self) -> Path:
+        """Parquet exports of delivered versions."""
+        return self.data_dir / "delivered"
+
+    def delivered_file(self, dataset: str, version: str) -> Path:
+        """The Parquet export of one delivered version."""
+        return (self.delivered_root / check_dataset_name(dataset)
+                / f"{check_version(version)}.parquet")
+
+
+def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """The data directory: $DATAOPS_DATA_DIR, else ./.dataops, made absolute."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).resolve()
+
+
+def contracts_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """The contracts folder: $DATAOPS_CONTRACTS_DIR, else the repository's contracts/."""
+    env = os.environ if environ is None else environ
+    value = env.get(CONTRACTS_DIR_ENV)
+    return Path(value).resolve() if value else DEFAULT_CONTRACTS_DIR

@@ -1,0 +1,119 @@
+"""SQL for the stage chain intake -> cleaned -> validated -> delivered, and the delivery gate."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from governance.contracts import ColumnSpec, DatasetContract
+from governance.identifiers import check_version, qualified, quote_ident
+from governance.intake import ROW_ID
+from governance.storage import (
+    VERSION_COL,
+    count_rows,
+    ensure_stage_table,
+    quarantine_count,
+    replace_from_query,
+    table_exists,
+)
+
+INTAKE, CLEANED, VALIDATED, DELIVERED = "intake", "cleaned", "validated", "delivered"
+
+
+def _cleaning_expr(col: ColumnSpec) -> str:
+    expr = quote_ident(col.name)
+    if col.logical_type != "string":
+        return expr
+    for step in col.cleaning:
+        if step == "trim":
+            expr = f"trim({expr})"
+        elif step == "lower":
+            expr = f"lower({expr})"
+        elif step == "upper":
+            expr = f"upper({expr})"
+        elif step == "null_if_empty":
+            expr = f"nullif(trim({expr}), '')"
+    return expr
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """Row counts of one stage write."""
+
+    rows_in: int
+    rows_out: int
+
+    @property
+    def removed(self) -> int:
+        """Rows dropped by this stage."""
+        return self.rows_in - self.rows_out
+
+
+def build_cleaned(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
+                  version: str) -> StageResult:
+    """Apply the contract's cleaning steps and drop exact duplicate records."""
+    check_version(version)
+    source = ensure_stage_table(conn, contract, INTAKE)
+    target = ensure_stage_table(conn, contract, CLEANED)
+    exprs = ", ".join(f"{_cleaning_expr(c)} AS {quote_ident(c.name)}" for c in contract.columns)
+    partition = ", ".join(quote_ident(c.name) for c in contract.columns)
+    # Exact duplicates (every contract column equal after cleaning) are resubmissions;
+    # keep the first. Different rows sharing a key are left for validation to report.
+    select = (
+        f"SELECT {quote_ident(VERSION_COL)}, {quote_ident(ROW_ID)}, * EXCLUDE "
+        f"({quote_ident(VERSION_COL)}, {quote_ident(ROW_ID)}) FROM ("
+        f"SELECT {quote_ident(VERSION_COL)}, {quote_ident(ROW_ID)}, {exprs} FROM {source} "
+        f"WHERE {quote_ident(VERSION_COL)} = ?) "
+        f"QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {quote_ident(ROW_ID)}) = 1"
+    )
+    rows_out = replace_from_query(conn, target, version, select, [version])
+    return StageResult(count_rows(conn, source, version), rows_out)
+
+
+def build_validated(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
+                    version: str) -> StageResult:
+    """Conform cleaned rows to the contract's column order; checks then judge them."""
+    source = ensure_stage_table(conn, contract, CLEANED)
+    target = ensure_stage_table(conn, contract, VALIDATED)
+    cols = ", ".join(quote_ident(c) for c in (VERSION_COL, ROW_ID, *contract.column_names))
+    select = (f"SELECT {cols} FROM {source} WHERE {quote_ident(VERSION_COL)} = ? "
+              f"ORDER BY {quote_ident(ROW_ID)}")
+    rows_out = replace_from_query(conn, target, version, select, [version])
+    return StageResult(count_rows(conn, source, version), rows_out)
+
+
+def delivery_blockers(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
+                      version: str) -> list[str]:
+    """Reasons a version may not be delivered; empty when it may."""
+    reasons = []
+    problems = quarantine_count(conn, contract.name, version)
+    if problems:
+        reasons.append(f"{problems} record(s) or file problem(s) were quarantined at intake")
+    if not table_exists(conn, contract.name, VALIDATED) or not count_rows(
+            conn, qualified(contract.name, VALIDATED), version):
+        reasons.append("the version has no validated rows")
+    return reasons
+
+
+def build_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
+                    export_path: Path) -> StageResult:
+    """Copy validated rows to the delivered table and export them as Parquet, atomically."""
+    source = ensure_stage_table(conn, contract, VALIDATED)
+    target = ensure_stage_table(conn, contract, DELIVERED)
+    cols = ", ".join(quote_ident(c) for c in (VERSION_COL, ROW_ID, *contract.column_names))
+    select = (f"SELECT {cols} FROM {source} WHERE {quote_ident(VERSION_COL)} = ? "
+              f"ORDER BY {quote_ident(ROW_ID)}")
+    rows_out = replace_from_query(conn, target, version, select, [version])
+    export_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = export_path.with_name(f".{export_path.name}.tmp")
+    data_cols = ", ".join(quote_ident(c) for c in contract.column_names)
+    rel = conn.sql(f"SELECT {data_cols} FROM {target} "
+                   f"WHERE {quote_ident(VERSION_COL)} = $v ORDER BY {quote_ident(ROW_ID)}",
+                   params={"v": version})
+    rel.to_parquet(str(tmp))
+    # Readers see either the old export or the complete new one, never a partial file.
+    os.replace(tmp, export_path)
+    return StageResult(count_rows(conn, source, version), rows_out)

@@ -1,0 +1,39 @@
+"""Shared fixtures: the repository's contracts and a throwaway data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from governance.contracts import DatasetContract, load_contracts
+
+REPO = Path(__file__).resolve().parent.parent
+CONTRACTS_DIR = REPO / "contracts"
+
+
+@pytest.fixture(scope="session")
+def contracts() -> dict[str, DatasetContract]:
+    """The demo contracts keyed by dataset name."""
+    return {c.name: c for c in load_contracts(CONTRACTS_DIR)}
+
+
+@pytest.fixture
+def tickets(contracts: dict[str, DatasetContract]) -> DatasetContract:
+    """The support-tickets contract."""
+    return contracts["support_tickets"]
+
+
+@pytest.fixture
+def loans(contracts: dict[str, DatasetContract]) -> DatasetContract:
+    """The loan-applications contract."""
+    return contracts["loan_applications"]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory, also exported as DATAOPS_DATA_DIR."""
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("DATAOPS_DATA_DIR", str(path))
+    return path
