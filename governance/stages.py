@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from governance.contracts import ColumnSpec, DatasetContract
 from governance.identifiers import check_version, qualified, quote_ident
@@ -21,6 +22,7 @@ from governance.storage import (
 )
 
 INTAKE, CLEANED, VALIDATED, DELIVERED = "intake", "cleaned", "validated", "delivered"
+_EXPORT_BATCH = 100_000
 
 
 def _cleaning_expr(col: ColumnSpec) -> str:
@@ -110,10 +112,13 @@ def build_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, 
     export_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = export_path.with_name(f".{export_path.name}.tmp")
     data_cols = ", ".join(quote_ident(c) for c in contract.column_names)
-    rel = conn.sql(f"SELECT {data_cols} FROM {target} "
-                   f"WHERE {quote_ident(VERSION_COL)} = $v ORDER BY {quote_ident(ROW_ID)}",
-                   params={"v": version})
-    rel.to_parquet(str(tmp))
+    reader = conn.execute(f"SELECT {data_cols} FROM {target} "
+                          f"WHERE {quote_ident(VERSION_COL)} = ? ORDER BY {quote_ident(ROW_ID)}",
+                          [version]).to_arrow_reader(_EXPORT_BATCH)
+    # Streamed batch by batch so a large version never sits whole in memory.
+    with pq.ParquetWriter(tmp, reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
     # Readers see either the old export or the complete new one, never a partial file.
     os.replace(tmp, export_path)
     return StageResult(count_rows(conn, source, version), rows_out)

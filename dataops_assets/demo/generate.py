@@ -298,7 +298,7 @@ def _ticket_rows(
 
 def _default_probability(score: int, ratio: float, status: str, purpose: str) -> float:
     """Logistic default risk: low scores and high loan-to-income ratios default more."""
-    z = -2.55 - (score - 690) / 48 + 2.2 * (ratio - 0.25)
+    z = -2.75 - (score - 690) / 65 + 2.2 * (ratio - 0.25)
     z += {"unemployed": 0.8, "student": 0.3}.get(status, 0.0)
     z += 0.2 if purpose == "debt_consolidation" else 0.0
     return 1 / (1 + math.exp(-z))
@@ -319,7 +319,7 @@ def _loan_rows(
         days_back = rng.randint(math.ceil(age * 365.2425) + 1, int((age + 1) * 365.2425) - 1)
         band = "old" if age >= 66 else "young" if age <= 24 else "adult"
         status = rng.choices(_EMPLOYMENT, _EMPLOYMENT_WEIGHTS[band])[0]
-        income = rng.lognormvariate(math.log(54_000 * _INCOME_SHIFT[version]), 0.45)
+        income = rng.lognormvariate(math.log(58_000 * _INCOME_SHIFT[version]), 0.45)
         income = min(5_000_000.0, max(3_000.0, income * _INCOME_FACTOR[status]))
         loan = min(100_000.0, max(500.0, income * rng.lognormvariate(math.log(0.22), 0.6)))
         loan = round(loan / 50) * 50.0 if rng.random() < 0.8 else round(loan, 2)

@@ -1,0 +1,133 @@
+"""Stage storage: versions replaced atomically, names quoted, cleaning and the delivery gate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from governance.errors import InvalidNameError
+from governance.identifiers import qualified
+from governance.intake import ROW_ID, QuarantinedRecord
+from governance.stages import build_cleaned, build_delivered, build_validated, delivery_blockers
+from governance.storage import (
+    count_rows,
+    delete_version,
+    ensure_stage_table,
+    insert_batches,
+    transaction,
+    write_quarantine,
+)
+
+
+def _batch(contract, start: int, n: int, **over) -> pa.Table:
+    rows = []
+    for i in range(start, start + n):
+        row = {ROW_ID: i + 1, "ticket_id": f"T-{i:06d}", "created_at": datetime(2026, 11, 1),
+               "customer_name": "  Ann  ", "customer_email": f" ANN{i}@Example.com ",
+               "channel": "Email", "subject": " ", "body": "Hi", "category": "billing",
+               "priority": 2}
+        row.update(over)
+        rows.append(row)
+    return pa.Table.from_pylist(rows)
+
+
+def _write(conn, contract, version: str, batches) -> int:
+    table = ensure_stage_table(conn, contract, "intake")
+    with transaction(conn):
+        delete_version(conn, table, version)
+        return insert_batches(conn, table, version, batches)
+
+
+def test_failure_mid_write_keeps_the_previous_state(tickets):
+    conn = duckdb.connect()
+    _write(conn, tickets, "v1", [_batch(tickets, 0, 10)])
+    table = qualified("support_tickets", "intake")
+
+    def failing() -> Iterator[pa.Table]:
+        yield _batch(tickets, 100, 5)
+        raise RuntimeError("disk full (injected)")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        _write(conn, tickets, "v1", failing())
+    assert count_rows(conn, table, "v1") == 10
+    ids = conn.execute(f"SELECT min(ticket_id), max(ticket_id) FROM {table}").fetchone()
+    assert ids == ("T-000000", "T-000009")
+
+
+def test_killed_writer_leaves_the_previous_state(tickets, tmp_path):
+    db = tmp_path / "w.duckdb"
+    conn = duckdb.connect(str(db))
+    _write(conn, tickets, "v1", [_batch(tickets, 0, 10)])
+    conn.close()
+    # A separate process starts replacing v1 and dies (os._exit) before committing.
+    script = textwrap.dedent(f"""
+        import os, duckdb
+        conn = duckdb.connect({str(db)!r})
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute('DELETE FROM "support_tickets"."intake" WHERE "_version" = ?', ["v1"])
+        conn.execute("CHECKPOINT") if False else None
+        os._exit(9)
+    """)
+    subprocess.run([sys.executable, "-c", script], check=False)
+    conn = duckdb.connect(str(db))
+    assert count_rows(conn, qualified("support_tickets", "intake"), "v1") == 10
+
+
+def test_versions_are_independent(tickets):
+    conn = duckdb.connect()
+    _write(conn, tickets, "v1", [_batch(tickets, 0, 3)])
+    _write(conn, tickets, "v2", [_batch(tickets, 10, 4)])
+    _write(conn, tickets, "v1", [_batch(tickets, 0, 2)])
+    table = qualified("support_tickets", "intake")
+    assert (count_rows(conn, table, "v1"), count_rows(conn, table, "v2")) == (2, 4)
+
+
+def test_cleaning_steps_and_exact_duplicates(tickets):
+    conn = duckdb.connect()
+    batch = _batch(tickets, 0, 3)
+    dup = _batch(tickets, 0, 1).set_column(0, ROW_ID, pa.array([99]))  # exact resubmission
+    _write(conn, tickets, "v1", [batch, dup])
+    with transaction(conn):
+        result = build_cleaned(conn, tickets, "v1")
+    assert (result.rows_in, result.rows_out, result.removed) == (4, 3, 1)
+    row = conn.execute('SELECT customer_name, customer_email, channel, subject FROM '
+                       '"support_tickets"."cleaned" ORDER BY _row_id LIMIT 1').fetchone()
+    assert row == ("Ann", "ann0@example.com", "email", None)
+
+
+def test_delivery_gate_and_atomic_export(tickets, tmp_path):
+    conn = duckdb.connect()
+    _write(conn, tickets, "v1", [_batch(tickets, 0, 3)])
+    assert delivery_blockers(conn, tickets, "v1") == ["the version has no validated rows"]
+    with transaction(conn):
+        build_cleaned(conn, tickets, "v1")
+        build_validated(conn, tickets, "v1")
+    assert delivery_blockers(conn, tickets, "v1") == []
+    with transaction(conn):
+        write_quarantine(conn, "support_tickets", "v1", "intake",
+                         [QuarantinedRecord(7, "priority", "value is not a valid integer", "[]")])
+    assert delivery_blockers(conn, tickets, "v1") == [
+        "1 record(s) or file problem(s) were quarantined at intake"]
+    with transaction(conn):
+        write_quarantine(conn, "support_tickets", "v1", "intake", [])
+    export = tmp_path / "out" / "v1.parquet"
+    with transaction(conn):
+        result = build_delivered(conn, tickets, "v1", export)
+    assert result.rows_out == 3
+    assert pa.parquet.read_table(export).column_names == list(tickets.column_names)
+    assert not list(export.parent.glob(".*tmp"))
+
+
+@pytest.mark.parametrize("bad", ['x"; DROP TABLE y; --', "../v1", "v1 OR 1=1"])
+def test_injection_in_version_is_refused(tickets, bad):
+    conn = duckdb.connect()
+    table = ensure_stage_table(conn, tickets, "intake")
+    with pytest.raises(InvalidNameError):
+        delete_version(conn, table, bad)
