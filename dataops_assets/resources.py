@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from governance.rawstore import RawStore
@@ -26,11 +29,29 @@ class DataStore(dg.ConfigurableResource):
         return RawStore(self.layout.raw_dir)
 
 
+class Warehouse(DuckDBResource):
+    """dagster-duckdb's resource, closing its connection even when the step fails.
+
+    DuckDBResource.get_connection closes only on success; a failed step would keep the
+    file's write lock until garbage collection, and later runs in the same process
+    (the in-process executor, the demo, tests) would hit it.
+    """
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection to the warehouse, always closed afterwards."""
+        with super().get_connection() as conn:
+            try:
+                yield conn
+            finally:
+                conn.close()
+
+
 def build_resources(data_dir: Path) -> dict[str, dg.ConfigurableResource]:
     """Resources for a data directory; the warehouse is one DuckDB file inside it."""
     layout = Layout(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "store": DataStore(data_dir=str(data_dir)),
-        "duckdb": DuckDBResource(database=str(layout.warehouse)),
+        "duckdb": Warehouse(database=str(layout.warehouse)),
     }

@@ -112,9 +112,9 @@ def build_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, 
     export_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = export_path.with_name(f".{export_path.name}.tmp")
     data_cols = ", ".join(quote_ident(c) for c in contract.column_names)
-    reader = conn.execute(f"SELECT {data_cols} FROM {target} "
-                          f"WHERE {quote_ident(VERSION_COL)} = ? ORDER BY {quote_ident(ROW_ID)}",
-                          [version]).to_arrow_reader(_EXPORT_BATCH)
+    reader = conn.sql(f"SELECT {data_cols} FROM {target} "
+                      f"WHERE {quote_ident(VERSION_COL)} = ? ORDER BY {quote_ident(ROW_ID)}",
+                      params=[version]).to_arrow_reader(_EXPORT_BATCH)
     # Streamed batch by batch so a large version never sits whole in memory.
     with pq.ParquetWriter(tmp, reader.schema) as writer:
         for batch in reader:

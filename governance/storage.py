@@ -129,16 +129,16 @@ def replace_from_query(conn: duckdb.DuckDBPyConnection, target: str, version: st
 
 def count_rows(conn: duckdb.DuckDBPyConnection, table: str, version: str) -> int:
     """Number of rows one version has in a table (0 if the table does not exist)."""
-    row = conn.execute(f"SELECT count(*) FROM {table} WHERE {quote_ident(VERSION_COL)} = ?",
-                       [check_version(version)]).fetchone()
-    return int(row[0]) if row else 0
+    rows = conn.execute(f"SELECT count(*) FROM {table} WHERE {quote_ident(VERSION_COL)} = ?",
+                        [check_version(version)]).fetchall()
+    return int(rows[0][0])
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """True if schema.table exists."""
-    row = conn.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_schema = ? AND table_name = ?", [schema, table]).fetchone()
-    return bool(row and row[0])
+    rows = conn.execute("SELECT count(*) FROM information_schema.tables "
+                        "WHERE table_schema = ? AND table_name = ?", [schema, table]).fetchall()
+    return bool(rows[0][0])
 
 
 def quarantine_count(conn: duckdb.DuckDBPyConnection, dataset: str, version: str) -> int:

@@ -1,0 +1,139 @@
+"""In-process materialization of the demo graph, and bad input through the real assets."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from dataops_assets.demo.generate import generate_demo
+from dataops_assets.demo.run import run_demo
+from dataops_assets.ingestion.ingest import ingest_file
+from dataops_assets.runner import run_version
+from governance.rawstore import RawStore
+from governance.settings import Layout
+from tests.conftest import CONTRACTS_DIR
+
+
+def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def test_whole_demo_graph_materializes(data_dir, instance, capsys):
+    assert run_demo(data_dir, CONTRACTS_DIR, instance) == 0
+    out = capsys.readouterr().out
+    assert "4 versions: 2 delivered, 2 blocked by checks, 0 failed" in out
+    layout = Layout(data_dir)
+    # v1 of both datasets delivered: table and Parquet export agree.
+    for dataset, rows in (("support_tickets", 2000), ("loan_applications", 3000)):
+        delivered = _query(data_dir, f'SELECT _version, count(*) FROM "{dataset}"."delivered" '
+                           "GROUP BY 1")
+        assert delivered == [("v1", rows)]
+        assert pq.read_metadata(layout.delivered_file(dataset, "v1")).num_rows == rows
+        assert not layout.delivered_file(dataset, "v2").exists()
+    # v2's unparseable rows sit in quarantine with line and column; v2 stopped before delivery.
+    quarantined = _query(data_dir, 'SELECT line, column_name FROM "support_tickets"."quarantine" '
+                         "WHERE _version = 'v2' ORDER BY line")
+    assert quarantined == [(214, "priority"), (979, "priority")]
+    assert _query(data_dir, 'SELECT count(*) FROM "support_tickets"."validated" '
+                  "WHERE _version = 'v2'") == [(1498,)]
+    # The instance knows every version as a partition with materializations.
+    key = dg.AssetKey(["support_tickets", "delivered"])
+    assert instance.get_dynamic_partitions("support_tickets_versions") == ["v1", "v2"]
+    assert instance.get_materialized_partitions(key) == {"v1"}
+    intake = instance.get_latest_materialization_event(
+        dg.AssetKey(["support_tickets", "intake"])).asset_materialization
+    raw = RawStore(layout.raw_dir).get("support_tickets", intake.partition)
+    assert intake.metadata["sha256"].value == raw.sha256
+    assert intake.metadata["size_bytes"].value == raw.size
+
+
+def test_rerunning_the_demo_is_idempotent(data_dir, instance, capsys):
+    assert run_demo(data_dir, CONTRACTS_DIR, instance) == 0
+    assert run_demo(data_dir, CONTRACTS_DIR, instance) == 0
+    assert "(already ingested)" in capsys.readouterr().out
+    assert instance.get_dynamic_partitions("loan_applications_versions") == ["v1", "v2"]
+    assert _query(data_dir, 'SELECT count(*) FROM "loan_applications"."delivered"') == [(3000,)]
+
+
+def _ingest(defs, instance, data_dir, contracts, path: Path, dataset: str = "support_tickets"):
+    result = ingest_file(instance, RawStore(Layout(data_dir).raw_dir), contracts[dataset], path)
+    return result, run_version(defs, instance, dataset, result.raw.version)
+
+
+@pytest.fixture
+def good_batch(tmp_path: Path) -> Path:
+    """The first demo batch of support tickets."""
+    return generate_demo(tmp_path / "src", date(2026, 11, 20))["support_tickets"][0]
+
+
+def _lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+BAD_INPUTS = {
+    "empty file": (lambda lines: b"", "the file is empty"),
+    "header only": (lambda lines: lines[0], "header but no data rows"),
+    "missing required column": (
+        lambda lines: b"".join(l.replace(b",category,", b",kategory,", 1) for l in lines[:50]),
+        "required columns are missing from the header: category"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_unreadable_file_fails_intake_keeps_raw_and_delivers_nothing(
+        case, tmp_path, data_dir, instance, defs, contracts, good_batch):
+    make, message = BAD_INPUTS[case]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(make(_lines(good_batch)))
+    result, outcome = _ingest(defs, instance, data_dir, contracts, path)
+    assert outcome.status == "failed" and outcome.materialized == []
+    assert any(message in e and "bad.csv" in e for e in outcome.errors), outcome.errors
+    assert Path(result.raw.stored_path).read_bytes() == path.read_bytes()  # raw kept
+    reasons = _query(data_dir, 'SELECT reason FROM "support_tickets"."quarantine" '
+                     "WHERE _version = ?", [result.raw.version])
+    assert [r[0] for r in reasons] == [pytest.approx(reasons[0][0])] and message in reasons[0][0]
+    assert not Layout(data_dir).delivered_file("support_tickets", result.raw.version).exists()
+
+
+ROW_DEFECTS = {
+    "broken quoting": (lambda lines: [*lines[:5], b'T-999999,2026-11-01T00:00:00,"Ann,x\n',
+                                      *lines[5:40]], 6, None),
+    "undecodable bytes": (lambda lines: [*lines[:7], lines[7].replace(b",", b",\xff\xfe", 1),
+                                         *lines[8:40]], 8, "created_at"),
+    "wrong type": (lambda lines: [*lines[:9], lines[9].rsplit(b",", 1)[0] + b",soon\n",
+                                  *lines[10:40]], 10, "priority"),
+    "unexpected column": (lambda lines: [lines[0].rstrip(b"\n") + b",ssn\n",
+                                         *(l.rstrip(b"\n") + b",x\n" for l in lines[1:40])],
+                          None, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ROW_DEFECTS))
+def test_bad_rows_are_quarantined_and_block_delivery(
+        case, tmp_path, data_dir, instance, defs, contracts, good_batch):
+    make, line, column = ROW_DEFECTS[case]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"".join(make(_lines(good_batch))))
+    result, outcome = _ingest(defs, instance, data_dir, contracts, path)
+    assert outcome.status == "blocked", outcome
+    assert outcome.failed_checks == ["intake_complete"]
+    assert "delivered" not in outcome.materialized and "validated" in outcome.materialized
+    rows = _query(data_dir, 'SELECT line, column_name, record IS NOT NULL '
+                  'FROM "support_tickets"."quarantine" WHERE _version = ?', [result.raw.version])
+    assert rows == [(line, column, line is not None)]
+    assert not Layout(data_dir).delivered_file("support_tickets", result.raw.version).exists()
+    # Asking for delivery on its own is refused too.
+    job = defs.resolve_implicit_global_asset_job_def()
+    forced = job.get_subset(asset_selection={dg.AssetKey(["support_tickets", "delivered"])})
+    run = forced.execute_in_process(instance=instance, partition_key=result.raw.version,
+                                    raise_on_error=False)
+    assert not run.success
+    tables = _query(data_dir, "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = 'support_tickets'")
+    assert ("delivered",) not in tables
