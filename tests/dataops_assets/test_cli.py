@@ -1,0 +1,72 @@
+"""The dataops command and `dagster definitions validate`, run as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def env(tmp_path, data_dir) -> dict[str, str]:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    return {**os.environ, "DAGSTER_HOME": str(home), "DATAOPS_DATA_DIR": str(data_dir)}
+
+
+def _run(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([BIN / "dataops", *args], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _batch(tmp_path: Path) -> Path:
+    path = tmp_path / "tickets.csv"
+    path.write_text("ticket_id,created_at,customer_name,customer_email,channel,subject,body,"
+                    "category,priority\nT-000001,2026-11-20T10:00:00,Ann,a@example.com,email,"
+                    "Refund,Please refund,billing,2\n")
+    return path
+
+
+def test_ingest_then_duplicate(env, tmp_path):
+    path = _batch(tmp_path)
+    first = _run(env, "ingest", str(path), "--dataset", "support_tickets", "--materialize")
+    assert first.returncode == 0, first.stderr
+    assert "as support_tickets v1" in first.stdout
+    assert "support_tickets v1: delivered" in first.stdout
+    copy = tmp_path / "again.csv"
+    copy.write_bytes(path.read_bytes())
+    second = _run(env, "ingest", str(copy), "--dataset", "support_tickets")
+    assert second.returncode == 0
+    assert second.stdout.startswith("duplicate:") and "support_tickets v1" in second.stdout
+
+
+@pytest.mark.parametrize(("dataset", "message"), [
+    ("nope", "No contract defines dataset 'nope'"),
+    ("../etc", "Dataset name '../etc' is not allowed"),
+])
+def test_ingest_refuses_unknown_or_unsafe_datasets(env, tmp_path, dataset, message):
+    result = _run(env, "ingest", str(_batch(tmp_path)), "--dataset", dataset)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ingest_of_a_missing_file_is_a_clear_error(env, tmp_path):
+    result = _run(env, "ingest", str(tmp_path / "missing.csv"), "--dataset", "support_tickets")
+    assert result.returncode == 2
+    assert "missing.csv" in result.stderr and "does not exist" in result.stderr
+
+
+def test_dagster_definitions_validate(env):
+    result = subprocess.run([BIN / "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+                            env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All code locations passed validation" in result.stdout + result.stderr
