@@ -80,7 +80,7 @@ BAD_INPUTS = {
     "empty file": (lambda lines: b"", "the file is empty"),
     "header only": (lambda lines: lines[0], "header but no data rows"),
     "missing required column": (
-        lambda lines: b"".join(l.replace(b",category,", b",kategory,", 1) for l in lines[:50]),
+        lambda lines: b"".join(ln.replace(b",category,", b",kategory,", 1) for ln in lines[:50]),
         "required columns are missing from the header: category"),
 }
 
@@ -109,7 +109,7 @@ ROW_DEFECTS = {
     "wrong type": (lambda lines: [*lines[:9], lines[9].rsplit(b",", 1)[0] + b",soon\n",
                                   *lines[10:40]], 10, "priority"),
     "unexpected column": (lambda lines: [lines[0].rstrip(b"\n") + b",ssn\n",
-                                         *(l.rstrip(b"\n") + b",x\n" for l in lines[1:40])],
+                                         *(ln.rstrip(b"\n") + b",x\n" for ln in lines[1:40])],
                           None, None),
 }
 
