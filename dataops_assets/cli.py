@@ -13,8 +13,9 @@ from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import run_version
 from governance.contracts import DatasetContract, load_contracts
 from governance.errors import GovernanceError, UnknownDatasetError
-from governance.identifiers import check_dataset_name
+from governance.identifiers import check_dataset_name, check_version
 from governance.rawstore import RawStore
+from governance.reference import save_reference
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 
 
@@ -58,6 +59,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    """Store an audited reference sample for a version (feeds the accuracy dimension)."""
+    contract = _contract(args.dataset)
+    stored = save_reference(Layout(data_dir_from_env()), contract, check_version(args.version),
+                            Path(args.path))
+    print(f"stored reference sample for {contract.name} {args.version} at {stored}; "
+          "re-materialize the validated stage to measure accuracy")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo batches, ingest them and run every version end to end."""
     from dataops_assets.demo.run import run_demo
@@ -83,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--materialize", action="store_true",
                         help="also run intake to delivery for the new version")
     ingest.set_defaults(func=cmd_ingest)
+    reference = sub.add_parser("reference", help="store an audited reference sample")
+    reference.add_argument("path")
+    reference.add_argument("--dataset", required=True)
+    reference.add_argument("--version", required=True)
+    reference.set_defaults(func=cmd_reference)
     demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets")
     demo.set_defaults(func=cmd_demo)
     contracts = sub.add_parser("contracts", help="validate the contracts and list datasets")

@@ -104,6 +104,7 @@ class DatasetContract:
     strict_columns: bool
     slas: tuple[SlaSpec, ...]
     tags: tuple[str, ...]
+    custom: dict[str, Any] = field(repr=False, compare=False)
     odcs: OpenDataContractStandard = field(repr=False, compare=False)
 
     @property
@@ -301,6 +302,7 @@ def contract_from_model(path: Path, odcs: OpenDataContractStandard) -> DatasetCo
         strict_columns=bool(custom.get("strictColumns", False)),
         slas=_slas(path, odcs),
         tags=tuple(odcs.tags or ()),
+        custom=custom,
         odcs=odcs,
     )
 

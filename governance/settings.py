@@ -52,6 +52,12 @@ class Layout:
                 / f"{check_version(version)}.parquet")
 
 
+    def reference_file(self, dataset: str, version: str) -> Path:
+        """The audited reference sample of one version (key plus verified values), as CSV."""
+        return (self.data_dir / "reference" / check_dataset_name(dataset)
+                / f"{check_version(version)}.csv")
+
+
 def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
     """The data directory: $DATAOPS_DATA_DIR, else ./.dataops, made absolute."""
     env = os.environ if environ is None else environ

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from governance.contracts import ColumnSpec, DatasetContract
 from governance.identifiers import check_version, qualified, quote_ident
 from governance.intake import ROW_ID
+from governance.quality.outcomes import failed_blocking
 from governance.storage import (
     VERSION_COL,
     count_rows,
@@ -94,6 +95,9 @@ def delivery_blockers(conn: duckdb.DuckDBPyConnection, contract: DatasetContract
     problems = quarantine_count(conn, contract.name, version)
     if problems:
         reasons.append(f"{problems} record(s) or file problem(s) were quarantined at intake")
+    failed = failed_blocking(conn, contract.name, version)
+    if failed:
+        reasons.append("blocking check(s) failed: " + ", ".join(failed))
     if not table_exists(conn, contract.name, VALIDATED) or not count_rows(
             conn, qualified(contract.name, VALIDATED), version):
         reasons.append("the version has no validated rows")

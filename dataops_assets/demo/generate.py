@@ -16,6 +16,12 @@ loan_applications v2 (2500 rows)
     enum           row 1630        employment_status is "contractor"
     required_null  row 1975        applicant_name is empty
     duplicate_key  row 2217        application_id repeats row 1844's id (A-0004845)
+    inconsistent   row 1402        decision_at is two days before applied_at
+
+Beside each batch, audit_00N.csv holds an audited sample (150 rows, seeded): the key
+and the values an auditor verified (tickets: the true category; loans: employment
+status and the bureau's credit score). They differ from the batch where the batch is
+wrong (label noise, stale scores), which is what the accuracy dimension measures.
 
 Every other value satisfies its contract once the contract's cleaning steps (trim,
 lower, null_if_empty) are applied. Seeds are fixed per dataset and version and all
@@ -44,9 +50,9 @@ TICKET_COLUMNS = (
     "body", "category", "priority",
 )
 LOAN_COLUMNS = (
-    "application_id", "applied_at", "applicant_name", "email", "phone", "date_of_birth",
-    "annual_income", "loan_amount", "term_months", "employment_status", "credit_score",
-    "purpose", "defaulted",
+    "application_id", "applied_at", "decision_at", "applicant_name", "email", "phone",
+    "date_of_birth", "annual_income", "loan_amount", "term_months", "employment_status",
+    "credit_score", "purpose", "defaulted",
 )
 
 # "rows" holds the 0-based data-row positions per defect kind; "cells" holds the
@@ -71,9 +77,10 @@ PLANTED_DEFECTS: dict[str, dict[str, dict[str, Any]]] = {
     "loan_applications": {
         "v2": {
             "type_error": 1, "range": 2, "enum": 1, "required_null": 1, "duplicate_key": 1,
+            "inconsistent": 1,
             "rows": {
                 "type_error": (143,), "range": (702, 1288), "enum": (1630,),
-                "required_null": (1975,), "duplicate_key": (2217,),
+                "required_null": (1975,), "duplicate_key": (2217,), "inconsistent": (1402,),
             },
             "cells": {
                 "type_error": (("annual_income", "n/a"),),
@@ -81,6 +88,8 @@ PLANTED_DEFECTS: dict[str, dict[str, dict[str, Any]]] = {
                 "enum": (("employment_status", "contractor"),),
                 "required_null": (("applicant_name", ""),),
                 "duplicate_key": (("application_id", "A-0004845"),),
+                # decision_at is set two days before applied_at (see _plant_inconsistent).
+                "inconsistent": (("decision_at", None),),
             },
             "duplicate_of": {2217: 1844},
         },
@@ -120,6 +129,12 @@ _TERMS = (12, 24, 36, 48, 60)
 # v2: incomes up ~20 %, credit scores down ~35 points.
 _INCOME_SHIFT = {"v1": 1.0, "v2": 1.2}
 _SCORE_MEAN = {"v1": 690.0, "v2": 655.0}
+_STALE_SCORE_SHARE = 0.03  # bureau re-checks find some scores out of date
+_AUDIT_SIZE = 150
+_AUDIT_COLUMNS = {
+    "support_tickets": ("ticket_id", ("category",)),
+    "loan_applications": ("application_id", ("employment_status", "credit_score")),
+}
 
 
 def generate_demo(out_dir: Path, as_of: date) -> dict[str, list[Path]]:
@@ -137,9 +152,12 @@ def generate_demo(out_dir: Path, as_of: date) -> dict[str, list[Path]]:
             count = _ROW_COUNTS[dataset][index]
             rng = random.Random(_SEEDS[dataset][index])
             rows = build(rng, _fakers(_SEEDS[dataset][index]), version, as_of, count, first_id)
-            _plant(rows, PLANTED_DEFECTS[dataset].get(version))
+            defects = PLANTED_DEFECTS[dataset].get(version)
+            _plant(rows, defects)
             path = Path(out_dir) / dataset / f"batch_{index + 1:03d}.csv"
             _write_csv(path, columns, rows)
+            _write_audit(audit_path(path), dataset, rows, defects,
+                         random.Random(_SEEDS[dataset][index] + 7))
             written[dataset].append(path)
             first_id += count  # v2 ids continue after v1's, so the batches never overlap
     return written
@@ -157,9 +175,16 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]])
     """Write rows as UTF-8 CSV with a header and "\\n" line ends."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        # Keys starting with "_" are the generator's ground truth, never written out.
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n",
+                                extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def audit_path(batch: Path) -> Path:
+    """The audited sample written beside a demo batch."""
+    return batch.with_name(batch.name.replace("batch_", "audit_"))
 
 
 def _plant(rows: list[dict[str, str]], defects: dict[str, Any] | None) -> None:
@@ -168,7 +193,22 @@ def _plant(rows: list[dict[str, str]], defects: dict[str, Any] | None) -> None:
         return
     for kind, positions in defects["rows"].items():
         for position, (column, value) in zip(positions, defects["cells"][kind], strict=True):
+            if kind == "inconsistent":
+                applied = datetime.fromisoformat(rows[position]["applied_at"])
+                value = (applied - timedelta(days=2)).isoformat()
             rows[position][column] = value
+
+
+def _write_audit(path: Path, dataset: str, rows: list[dict[str, str]],
+                 defects: dict[str, Any] | None, rng: random.Random) -> None:
+    """Write a seeded audit sample: the key and the auditor's verified values."""
+    planted = {p for positions in (defects or {}).get("rows", {}).values() for p in positions}
+    candidates = [i for i in range(len(rows)) if i not in planted]
+    key, audited = _AUDIT_COLUMNS[dataset]
+    sample = sorted(rng.sample(candidates, _AUDIT_SIZE))
+    audit_rows = [{key: rows[i][key], **{c: rows[i].get(f"_true_{c}", rows[i][c])
+                                          for c in audited}} for i in sample]
+    _write_csv(path, (key, *audited), audit_rows)
 
 
 def _timestamps(rng: random.Random, as_of: date, days: int, count: int) -> list[datetime]:
@@ -291,6 +331,7 @@ def _ticket_rows(
             "subject": subject,
             "body": body,
             "category": label,
+            "_true_category": category,
             "priority": str(rng.choices((1, 2, 3, 4), _PRIORITY_WEIGHTS[category])[0]),
         })
     return rows
@@ -337,6 +378,7 @@ def _loan_rows(
         rows.append({
             "application_id": f"A-{first_id + offset:07d}",
             "applied_at": applied.isoformat(),
+            "decision_at": (applied + timedelta(minutes=rng.randint(30, 14 * 24 * 60))).isoformat(),
             "applicant_name": _padded(rng, name, 0.03),
             "email": _messy_email(rng, email, 0.04),
             "phone": phone,
@@ -348,5 +390,8 @@ def _loan_rows(
             "credit_score": str(score),
             "purpose": purpose,
             "defaulted": "true" if rng.random() < risk else "false",
+            "_true_employment_status": status,
+            "_true_credit_score": str(min(850, max(300, score + rng.choice((-35, -20, 25, 40)))))
+            if rng.random() < _STALE_SCORE_SHARE else str(score),
         })
     return rows

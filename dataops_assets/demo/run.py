@@ -8,11 +8,12 @@ from pathlib import Path
 import dagster as dg
 
 from dataops_assets.definitions import build_definitions
-from dataops_assets.demo.generate import generate_demo
+from dataops_assets.demo.generate import audit_path, generate_demo
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import VersionOutcome, run_version
 from governance.contracts import load_contracts
 from governance.rawstore import RawStore
+from governance.reference import save_reference
 from governance.settings import Layout
 
 
@@ -29,6 +30,7 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance) 
             result = ingest_file(instance, raw_store, contracts[dataset], path)
             note = " (already ingested)" if result.duplicate else ""
             print(f"ingested {path.name} -> {dataset} {result.raw.version}{note}")
+            save_reference(layout, contracts[dataset], result.raw.version, audit_path(path))
             versions.append((dataset, result.raw.version))
     defs = build_definitions(contracts_dir, data_dir)
     outcomes: list[VersionOutcome] = [run_version(defs, instance, ds, v) for ds, v in versions]

@@ -1,15 +1,20 @@
 """Asset factory: one contract becomes the four stage assets of its dataset."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dataops_assets.constants import CHECK_INTAKE_COMPLETE, DUCKDB_POOL, partitions_name
+from dataops_assets.constants import DUCKDB_POOL, partitions_name
 from dataops_assets.resources import DataStore
+from dataops_assets.stages import checks
 from dataops_assets.stages import metadata as md
 from governance.contracts import DatasetContract
 from governance.errors import DeliveryBlockedError, IntakeError
 from governance.identifiers import qualified
 from governance.intake import IntakeReport, QuarantinedRecord, read_batches
+from governance.quality.evaluate import evaluate_version
+from governance.quality.rules import quality_spec
 from governance.stages import (
     CLEANED,
     DELIVERED,
@@ -24,6 +29,7 @@ from governance.storage import (
     delete_version,
     ensure_stage_table,
     insert_batches,
+    now_utc,
     quarantine_count,
     transaction,
     write_quarantine,
@@ -140,32 +146,40 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     """Validated: cleaned rows conformed to the contract, judged by blocking checks."""
     upstream = stage_key(contract.name, CLEANED)
     key = stage_key(contract.name, VALIDATED)
-    checks = [dg.AssetCheckSpec(
-        CHECK_INTAKE_COMPLETE, asset=key, blocking=True,
-        description="Every record of the raw batch was read: nothing quarantined at intake.")]
+    spec = quality_spec(contract)
 
-    @dg.asset(deps=[upstream], check_specs=checks, **_common(
-        contract, VALIDATED, "cleaned rows conformed to the contract; the checks on this "
-        "asset decide whether the version may be delivered."))
-    def validated(context: dg.AssetExecutionContext,
-                  duckdb: DuckDBResource) -> dg.MaterializeResult:
+    @dg.asset(deps=[upstream], check_specs=checks.check_specs(contract, spec, key), **_common(
+        contract, VALIDATED, "cleaned rows conformed to the contract; the quality checks on "
+        "this asset decide whether the version may be delivered."))
+    def validated(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                  store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
-        with duckdb.get_connection() as conn:
-            with transaction(conn):
-                result = build_validated(conn, contract, version)
+        raw = store.raw_store().get(contract.name, version)
+        reference = store.layout.reference_file(contract.name, version)
+        now = now_utc()
+        with duckdb.get_connection() as conn, transaction(conn):
+            result = build_validated(conn, contract, version)
             problems = quarantine_count(conn, contract.name, version)
+            quality = evaluate_version(
+                conn, qualified(contract.name, VALIDATED), version, contract, spec,
+                datetime.fromisoformat(raw.arrived_at).replace(tzinfo=None), reference, now)
+        metadata: dict[str, object] = {
+            **_table_metadata(contract, VALIDATED, result.rows_out),
+            "dagster/column_lineage": md.identity_lineage(contract, upstream),
+            "quality_engine": quality.report.engine,
+        }
+        for m in quality.metrics:
+            if m.column == "*" and m.value is not None:
+                # Numeric metadata: the UI plots each dimension across versions.
+                metadata[f"quality/{m.dimension}"] = dg.MetadataValue.float(round(m.value, 6))
+        if quality.newest_record is not None:
+            # Freshness checks read this instead of the materialization time.
+            metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(
+                quality.newest_record.replace(tzinfo=UTC))
         return dg.MaterializeResult(
-            metadata={**_table_metadata(contract, VALIDATED, result.rows_out),
-                      "dagster/column_lineage": md.identity_lineage(contract, upstream)},
-            check_results=[dg.AssetCheckResult(
-                check_name=CHECK_INTAKE_COMPLETE,
-                passed=problems == 0,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={"quarantined": problems,
-                          "quarantine_table": f"{contract.name}.quarantine"},
-                description=None if problems == 0 else
-                f"{problems} record(s) or file problem(s) quarantined at intake",
-            )],
+            metadata=metadata,
+            check_results=[checks.intake_result(problems, contract.name),
+                           *checks.quality_results(contract, spec, quality)],
         )
 
     return validated

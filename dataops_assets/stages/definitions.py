@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from dataops_assets.constants import job_name
-from dataops_assets.stages.assets import build_dataset_assets, dataset_partitions
+from dataops_assets.stages.assets import build_dataset_assets, dataset_partitions, stage_key
+from dataops_assets.stages.checks import freshness_checks
 from governance.contracts import DatasetContract
 
 
 def stage_defs(contracts: list[DatasetContract]) -> dg.Definitions:
-    """Assets and one pipeline job per dataset."""
-    assets, jobs = [], []
+    """Assets, freshness checks (and the sensor that runs them) and one job per dataset."""
+    assets, jobs, fresh = [], [], []
     for contract in contracts:
         assets += build_dataset_assets(contract)
+        fresh += freshness_checks(contract, stage_key(contract.name, "validated"))
         jobs.append(dg.define_asset_job(
             job_name(contract.name),
             selection=dg.AssetSelection.groups(contract.name),
             partitions_def=dataset_partitions(contract),
             description=f"Runs {contract.name}'s stage chain for one version.",
         ))
-    return dg.Definitions(assets=assets, jobs=jobs)
+    with warnings.catch_warnings():  # see checks.freshness_checks for why not FreshnessPolicy
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
+        sensors = [dg.build_sensor_for_freshness_checks(
+            freshness_checks=fresh, name="freshness_checks_sensor",
+            default_status=dg.DefaultSensorStatus.RUNNING)] if fresh else []
+    return dg.Definitions(assets=assets, jobs=jobs, asset_checks=fresh, sensors=sensors)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from dataops_assets.demo.generate import generate_demo
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
@@ -29,11 +31,7 @@ def _run(env, *args: str) -> subprocess.CompletedProcess:
 
 
 def _batch(tmp_path: Path) -> Path:
-    path = tmp_path / "tickets.csv"
-    path.write_text("ticket_id,created_at,customer_name,customer_email,channel,subject,body,"
-                    "category,priority\nT-000001,2026-11-20T10:00:00,Ann,a@example.com,email,"
-                    "Refund,Please refund,billing,2\n")
-    return path
+    return generate_demo(tmp_path / "src", date(2026, 11, 20))["support_tickets"][0]
 
 
 def test_ingest_then_duplicate(env, tmp_path):

@@ -103,13 +103,13 @@ def test_unreadable_file_fails_intake_keeps_raw_and_delivers_nothing(
 
 ROW_DEFECTS = {
     "broken quoting": (lambda lines: [*lines[:5], b'T-999999,2026-11-01T00:00:00,"Ann,x\n',
-                                      *lines[5:40]], 6, None),
+                                      *lines[5:150]], 6, None),
     "undecodable bytes": (lambda lines: [*lines[:7], lines[7].replace(b",", b",\xff\xfe", 1),
-                                         *lines[8:40]], 8, "created_at"),
+                                         *lines[8:150]], 8, "created_at"),
     "wrong type": (lambda lines: [*lines[:9], lines[9].rsplit(b",", 1)[0] + b",soon\n",
-                                  *lines[10:40]], 10, "priority"),
+                                  *lines[10:150]], 10, "priority"),
     "unexpected column": (lambda lines: [lines[0].rstrip(b"\n") + b",ssn\n",
-                                         *(ln.rstrip(b"\n") + b",x\n" for ln in lines[1:40])],
+                                         *(ln.rstrip(b"\n") + b",x\n" for ln in lines[1:150])],
                           None, None),
 }
 
@@ -122,7 +122,8 @@ def test_bad_rows_are_quarantined_and_block_delivery(
     path.write_bytes(b"".join(make(_lines(good_batch))))
     result, outcome = _ingest(defs, instance, data_dir, contracts, path)
     assert outcome.status == "blocked", outcome
-    assert outcome.failed_checks == ["intake_complete"]
+    # Only the intake check blocks; old demo rows may also miss the (warning) freshness target.
+    assert set(outcome.failed_checks) - {"quality_targets"} == {"intake_complete"}
     assert "delivered" not in outcome.materialized and "validated" in outcome.materialized
     rows = _query(data_dir, 'SELECT line, column_name, record IS NOT NULL '
                   'FROM "support_tickets"."quarantine" WHERE _version = ?', [result.raw.version])

@@ -1,0 +1,1 @@
+"""Quality rules from contracts, two engines that run them (Pandera and DuckDB SQL), and metrics."""
