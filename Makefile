@@ -41,7 +41,7 @@ lint: install
 lock:
 	rm -rf /tmp/dataops-lock-venv
 	$(PYTHON) -m venv /tmp/dataops-lock-venv
-	/tmp/dataops-lock-venv/bin/pip install --quiet -e '.[dev]'
+	/tmp/dataops-lock-venv/bin/pip install --quiet -e '.[dev,bench]'
 	/tmp/dataops-lock-venv/bin/pip freeze --exclude-editable | sort > requirements.lock
 
 clean:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from dataops_assets.runner import run_version
 from governance.contracts import DatasetContract, load_contracts
 from governance.errors import GovernanceError, UnknownDatasetError
 from governance.identifiers import check_dataset_name, check_version
+from governance.pii.engine import DEFAULT_MODEL
+from governance.pii.sampling import DEFAULT_CONFIDENCE, DEFAULT_MIN_PREVALENCE
+from governance.pii.scan import scan_file
 from governance.rawstore import RawStore
 from governance.reference import save_reference
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
@@ -69,6 +73,15 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scan_pii(args: argparse.Namespace) -> int:
+    """Classify the columns of a CSV or Parquet file and print JSON to stdout."""
+    result = scan_file(args.path, confidence=args.confidence,
+                       min_prevalence=args.min_prevalence, model=args.model,
+                       use_name_hints=not args.ignore_names)
+    print(json.dumps(result.as_json(), indent=2))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo batches, ingest them and run every version end to end."""
     from dataops_assets.demo.run import run_demo
@@ -99,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     reference.add_argument("--dataset", required=True)
     reference.add_argument("--version", required=True)
     reference.set_defaults(func=cmd_reference)
+    scan = sub.add_parser("scan-pii", help="find personal data in a CSV or Parquet file")
+    scan.add_argument("path")
+    scan.add_argument("--confidence", type=float, default=DEFAULT_CONFIDENCE)
+    scan.add_argument("--min-prevalence", type=float, default=DEFAULT_MIN_PREVALENCE)
+    scan.add_argument("--model", default=DEFAULT_MODEL,
+                      help="an installed spaCy model package (default %(default)s)")
+    scan.add_argument("--ignore-names", action="store_true",
+                      help="judge by content only, not by column names")
+    scan.set_defaults(func=cmd_scan_pii)
     demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets")
     demo.set_defaults(func=cmd_demo)
     contracts = sub.add_parser("contracts", help="validate the contracts and list datasets")

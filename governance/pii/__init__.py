@@ -1,0 +1,1 @@
+"""Personal-data detection with Presidio: column classification, free-text redaction, policy."""

