@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export DATAOPS_DATA_DIR ?= $(CURDIR)/.dataops
 export DAGSTER_HOME ?= $(DATAOPS_DATA_DIR)/dagster_home
+# Demo-only key for keyed hashes of personal values; set your own in any real deployment.
+export DATAOPS_HASH_KEY ?= demo-only-hash-key-change-me
 HOST ?= 127.0.0.1
 PORT ?= 3000
 

@@ -9,6 +9,8 @@ DUCKDB_POOL = "duckdb_writer"
 DUCKDB_RESOURCE = "duckdb"
 STORE_RESOURCE = "store"
 CHECK_INTAKE_COMPLETE = "intake_complete"
+CHECK_PII_DECLARED = "pii_declared"
+CHECK_PII_RESCAN = "pii_rescan_clean"
 TAG_DATASET = "dataops/dataset"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,9 +10,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
+from governance.pii.engine import DEFAULT_MODEL, MODEL_ENV
 from governance.rawstore import RawStore
 from governance.settings import Layout
+
+HASH_KEY_ENV = "DATAOPS_HASH_KEY"
 
 
 class DataStore(dg.ConfigurableResource):
@@ -27,6 +32,13 @@ class DataStore(dg.ConfigurableResource):
     def raw_store(self) -> RawStore:
         """The immutable raw store."""
         return RawStore(self.layout.raw_dir)
+
+
+class PrivacySettings(dg.ConfigurableResource):
+    """Secrets and models for personal-data handling."""
+
+    hash_key: str = Field(description="Key for keyed hashes of personal values on delivery")
+    spacy_model: str = DEFAULT_MODEL
 
 
 class Warehouse(DuckDBResource):
@@ -54,4 +66,7 @@ def build_resources(data_dir: Path) -> dict[str, dg.ConfigurableResource]:
     return {
         "store": DataStore(data_dir=str(data_dir)),
         "duckdb": Warehouse(database=str(layout.warehouse)),
+        # The key is read from the environment when a run starts, never stored in code.
+        "privacy": PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),
+                                   spacy_model=os.environ.get(MODEL_ENV, DEFAULT_MODEL)),
     }

@@ -12,11 +12,14 @@ import pyarrow.parquet as pq
 from governance.contracts import ColumnSpec, DatasetContract
 from governance.identifiers import check_version, qualified, quote_ident
 from governance.intake import ROW_ID
+from governance.pii.treatment import TreatmentReport, delivered_columns, treat_batches
 from governance.quality.outcomes import failed_blocking
 from governance.storage import (
     VERSION_COL,
     count_rows,
+    delete_version,
     ensure_stage_table,
+    ensure_table,
     quarantine_count,
     replace_from_query,
     table_exists,
@@ -105,17 +108,33 @@ def delivery_blockers(conn: duckdb.DuckDBPyConnection, contract: DatasetContract
 
 
 def build_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
-                    export_path: Path) -> StageResult:
-    """Copy validated rows to the delivered table and export them as Parquet, atomically."""
+                    hash_key: str | None, report: TreatmentReport) -> StageResult:
+    """Write the treated validated rows to the delivered table (call inside a transaction)."""
     source = ensure_stage_table(conn, contract, VALIDATED)
-    target = ensure_stage_table(conn, contract, DELIVERED)
+    columns = [(VERSION_COL, "VARCHAR"), (ROW_ID, "BIGINT"), *delivered_columns(contract)]
+    target = ensure_table(conn, contract.name, DELIVERED, columns)
+    delete_version(conn, target, version)
     cols = ", ".join(quote_ident(c) for c in (VERSION_COL, ROW_ID, *contract.column_names))
-    select = (f"SELECT {cols} FROM {source} WHERE {quote_ident(VERSION_COL)} = ? "
-              f"ORDER BY {quote_ident(ROW_ID)}")
-    rows_out = replace_from_query(conn, target, version, select, [version])
+    # A second cursor reads while the first writes: DuckDB allows one open result per cursor.
+    reader = conn.cursor().sql(
+        f"SELECT {cols} FROM {source} WHERE {quote_ident(VERSION_COL)} = ? "
+        f"ORDER BY {quote_ident(ROW_ID)}", params=[version]).to_arrow_reader(_EXPORT_BATCH)
+    for table in treat_batches(iter(reader), contract, hash_key, report):
+        conn.register("_treated", table)
+        try:
+            conn.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _treated")
+        finally:
+            conn.unregister("_treated")
+    return StageResult(count_rows(conn, source, version), count_rows(conn, target, version))
+
+
+def export_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
+                     export_path: Path) -> None:
+    """Write one delivered version to Parquet atomically (temp file, then rename)."""
+    target = qualified(contract.name, DELIVERED)
     export_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = export_path.with_name(f".{export_path.name}.tmp")
-    data_cols = ", ".join(quote_ident(c) for c in contract.column_names)
+    data_cols = ", ".join(quote_ident(c) for c, _ in delivered_columns(contract))
     reader = conn.sql(f"SELECT {data_cols} FROM {target} "
                       f"WHERE {quote_ident(VERSION_COL)} = ? ORDER BY {quote_ident(ROW_ID)}",
                       params=[version]).to_arrow_reader(_EXPORT_BATCH)
@@ -125,4 +144,24 @@ def build_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, 
             writer.write_batch(batch)
     # Readers see either the old export or the complete new one, never a partial file.
     os.replace(tmp, export_path)
-    return StageResult(count_rows(conn, source, version), rows_out)
+
+
+def known_value_leaks(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
+                      version: str) -> dict[str, int]:
+    """Rows whose delivered free text still quotes the row's own declared personal values."""
+    spans = [c.name for c in contract.columns if c.treatment == "redact_spans"]
+    personal = [c.name for c in contract.columns if c.personal and c.logical_type == "string"
+                and c.treatment != "redact_spans"]
+    if not spans or not personal:
+        return {}
+    delivered, validated = qualified(contract.name, DELIVERED), qualified(contract.name, VALIDATED)
+    out = {}
+    for text in spans:
+        cond = " OR ".join(
+            f"(length(v.{quote_ident(p)}) >= 3 AND contains(lower(d.{quote_ident(text)}), "
+            f"lower(v.{quote_ident(p)})))" for p in personal)
+        rows = conn.execute(
+            f"SELECT count(*) FROM {delivered} d JOIN {validated} v USING (_version, _row_id) "
+            f"WHERE d._version = ? AND ({cond})", [version]).fetchall()
+        out[text] = int(rows[0][0])
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from governance.contracts import DatasetContract, load_contracts
 
 REPO = Path(__file__).resolve().parent.parent
+# Delivery hashes personal columns with a key from the environment; tests use a fixed one.
+os.environ.setdefault("DATAOPS_HASH_KEY", "test-hash-key")
 CONTRACTS_DIR = REPO / "contracts"
 
 
@@ -36,4 +39,5 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     monkeypatch.setenv("DATAOPS_DATA_DIR", str(path))
+    monkeypatch.setenv("DATAOPS_HASH_KEY", "test-hash-key")
     return path

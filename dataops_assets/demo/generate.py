@@ -18,6 +18,9 @@ loan_applications v2 (2500 rows)
     duplicate_key  row 2217        application_id repeats row 1844's id (A-0004845)
     inconsistent   row 1402        decision_at is two days before applied_at
 
+support_tickets v3 (400 rows, batch_003.csv)
+    undeclared_pii  every row      an extra customer_phone column the contract does not declare
+
 Beside each batch, audit_00N.csv holds an audited sample (150 rows, seeded): the key
 and the values an auditor verified (tickets: the true category; loans: employment
 status and the bureau's credit score). They differ from the batch where the batch is
@@ -129,6 +132,9 @@ _TERMS = (12, 24, 36, 48, 60)
 # v2: incomes up ~20 %, credit scores down ~35 points.
 _INCOME_SHIFT = {"v1": 1.0, "v2": 1.2}
 _SCORE_MEAN = {"v1": 690.0, "v2": 655.0}
+# support_tickets v3: a help-desk export that started including an undeclared phone column.
+_V3_SEED = 11_003
+_V3_ROWS = 400
 _STALE_SCORE_SHARE = 0.03  # bureau re-checks find some scores out of date
 _AUDIT_SIZE = 150
 _AUDIT_COLUMNS = {
@@ -160,7 +166,21 @@ def generate_demo(out_dir: Path, as_of: date) -> dict[str, list[Path]]:
                          random.Random(_SEEDS[dataset][index] + 7))
             written[dataset].append(path)
             first_id += count  # v2 ids continue after v1's, so the batches never overlap
+    written["support_tickets"].append(_write_ticket_v3(Path(out_dir), as_of))
     return written
+
+
+def _write_ticket_v3(out_dir: Path, as_of: date) -> Path:
+    """v3 of the tickets: clean rows, plus a phone column the contract never declared."""
+    rng = random.Random(_V3_SEED)
+    first_id = sum(_ROW_COUNTS["support_tickets"]) + 1
+    rows = _ticket_rows(rng, _fakers(_V3_SEED), "v2", as_of, _V3_ROWS, first_id)
+    for row in rows:
+        row["customer_phone"] = _phone(rng, uk=rng.random() < 0.3)
+    path = out_dir / "support_tickets" / "batch_003.csv"
+    _write_csv(path, (*TICKET_COLUMNS, "customer_phone"), rows)
+    _write_audit(audit_path(path), "support_tickets", rows, None, random.Random(_V3_SEED + 7))
+    return path
 
 
 def _fakers(seed: int) -> tuple[Faker, Faker]:

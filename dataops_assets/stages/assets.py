@@ -10,20 +10,17 @@ from dataops_assets.resources import DataStore
 from dataops_assets.stages import checks
 from dataops_assets.stages import metadata as md
 from governance.contracts import DatasetContract
-from governance.errors import DeliveryBlockedError, IntakeError
+from governance.errors import IntakeError
 from governance.identifiers import qualified
 from governance.intake import IntakeReport, QuarantinedRecord, read_batches
 from governance.quality.evaluate import evaluate_version
 from governance.quality.rules import quality_spec
 from governance.stages import (
     CLEANED,
-    DELIVERED,
     INTAKE,
     VALIDATED,
     build_cleaned,
-    build_delivered,
     build_validated,
-    delivery_blockers,
 )
 from governance.storage import (
     delete_version,
@@ -46,7 +43,7 @@ def dataset_partitions(contract: DatasetContract) -> dg.DynamicPartitionsDefinit
     return dg.DynamicPartitionsDefinition(name=partitions_name(contract.name))
 
 
-def _common(contract: DatasetContract, stage: str, what: str) -> dict[str, object]:
+def common_asset_args(contract: DatasetContract, stage: str, what: str) -> dict[str, object]:
     return {
         "name": stage,
         "key_prefix": [contract.name],
@@ -62,7 +59,7 @@ def _common(contract: DatasetContract, stage: str, what: str) -> dict[str, objec
     }
 
 
-def _table_metadata(contract: DatasetContract, stage: str, rows: int) -> dict[str, object]:
+def table_metadata(contract: DatasetContract, stage: str, rows: int) -> dict[str, object]:
     return {
         "dagster/row_count": rows,
         "dagster/table_name": f"{contract.name}.{stage}",
@@ -73,8 +70,9 @@ def _table_metadata(contract: DatasetContract, stage: str, rows: int) -> dict[st
 def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
     """Intake: parse the raw batch into a typed table; bad records go to quarantine."""
 
-    @dg.asset(**_common(contract, INTAKE, "the raw batch parsed and typed by the contract; "
-                        "unreadable records are quarantined with their line and reason."))
+    @dg.asset(**common_asset_args(
+        contract, INTAKE, "the raw batch parsed and typed by the contract; unreadable records "
+        "are quarantined with their line and reason."))
     def intake(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
@@ -111,7 +109,7 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 **raw_meta,
-                **_table_metadata(contract, INTAKE, loaded),
+                **table_metadata(contract, INTAKE, loaded),
                 "records_read": report.records,
                 "records_quarantined": quarantined,
                 "problems": dg.MetadataValue.md(
@@ -127,14 +125,14 @@ def build_cleaned_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     """Cleaned: the contract's cleaning steps applied, exact duplicates removed."""
     upstream = stage_key(contract.name, INTAKE)
 
-    @dg.asset(deps=[upstream], **_common(
+    @dg.asset(deps=[upstream], **common_asset_args(
         contract, CLEANED, "contract cleaning steps (trim, case, empty to null) applied and "
         "exact duplicate records removed."))
     def cleaned(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as conn, transaction(conn):
             result = build_cleaned(conn, contract, context.partition_key)
         return dg.MaterializeResult(metadata={
-            **_table_metadata(contract, CLEANED, result.rows_out),
+            **table_metadata(contract, CLEANED, result.rows_out),
             "duplicates_removed": result.removed,
             "dagster/column_lineage": md.identity_lineage(contract, upstream),
         })
@@ -148,7 +146,9 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     key = stage_key(contract.name, VALIDATED)
     spec = quality_spec(contract)
 
-    @dg.asset(deps=[upstream], check_specs=checks.check_specs(contract, spec, key), **_common(
+    specs = checks.check_specs(contract, spec, key)
+
+    @dg.asset(deps=[upstream], check_specs=specs, **common_asset_args(
         contract, VALIDATED, "cleaned rows conformed to the contract; the quality checks on "
         "this asset decide whether the version may be delivered."))
     def validated(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
@@ -164,7 +164,7 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 conn, qualified(contract.name, VALIDATED), version, contract, spec,
                 datetime.fromisoformat(raw.arrived_at).replace(tzinfo=None), reference, now)
         metadata: dict[str, object] = {
-            **_table_metadata(contract, VALIDATED, result.rows_out),
+            **table_metadata(contract, VALIDATED, result.rows_out),
             "dagster/column_lineage": md.identity_lineage(contract, upstream),
             "quality_engine": quality.report.engine,
         }
@@ -185,36 +185,11 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     return validated
 
 
-def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
-    """Delivered: the version handed to model teams, only if nothing blocks it."""
-    upstream = stage_key(contract.name, VALIDATED)
-
-    @dg.asset(deps=[upstream], **_common(
-        contract, DELIVERED, "the version handed to model teams as a table and a Parquet "
-        "export; never materialized while a blocking check fails."))
-    def delivered(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                  store: DataStore) -> dg.MaterializeResult:
-        version = context.partition_key
-        export = store.layout.delivered_file(contract.name, version)
-        with duckdb.get_connection() as conn:
-            # Re-checked here so a delivery requested on its own is blocked too.
-            reasons = delivery_blockers(conn, contract, version)
-            if reasons:
-                blocked = DeliveryBlockedError(contract.name, version, reasons)
-                raise dg.Failure(description=str(blocked), metadata={"blocked": True})
-            with transaction(conn):
-                result = build_delivered(conn, contract, version, export)
-        return dg.MaterializeResult(metadata={
-            **_table_metadata(contract, DELIVERED, result.rows_out),
-            "export_path": dg.MetadataValue.path(str(export)),
-            "dagster/column_lineage": md.identity_lineage(contract, upstream),
-            "table": qualified(contract.name, DELIVERED),
-        })
-
-    return delivered
-
-
 def build_dataset_assets(contract: DatasetContract) -> list[dg.AssetsDefinition]:
     """The stage chain of one dataset."""
+    from dataops_assets.privacy.assets import build_pii_scan
+    from dataops_assets.stages.delivered import build_delivered_asset
+
     return [build_intake(contract), build_cleaned_asset(contract),
-            build_validated_asset(contract), build_delivered_asset(contract)]
+            build_validated_asset(contract), build_pii_scan(contract),
+            build_delivered_asset(contract)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from governance.contracts import DatasetContract
+from governance.pii.treatment import delivered_columns
 
 _KIND_BY_FORMAT = {"csv": "csv", "parquet": "parquet", "jsonl": "json"}
 
@@ -36,12 +37,30 @@ def column_schema(contract: DatasetContract) -> dg.TableSchema:
     return dg.TableSchema(columns=columns)
 
 
-def identity_lineage(contract: DatasetContract, upstream: dg.AssetKey) -> dg.TableColumnLineage:
+def identity_lineage(contract: DatasetContract, upstream: dg.AssetKey,
+                     columns: list[str] | None = None) -> dg.TableColumnLineage:
     """Column lineage of a stage whose columns each come from the same column upstream."""
+    names = columns if columns is not None else list(contract.column_names)
     return dg.TableColumnLineage(deps_by_column={
-        col.name: [dg.TableColumnDep(asset_key=upstream, column_name=col.name)]
-        for col in contract.columns
+        name: [dg.TableColumnDep(asset_key=upstream, column_name=name)] for name in names
     })
+
+
+def delivered_schema(contract: DatasetContract) -> dg.TableSchema:
+    """Column schema of the delivered table: dropped columns gone, treatments tagged."""
+    base = {c.name: c for c in column_schema(contract).columns}
+    specs = {c.name: c for c in contract.columns}
+    columns = []
+    for name, duck_type in delivered_columns(contract):
+        col, spec = base[name], specs[name]
+        tags = dict(col.tags)
+        if spec.personal:
+            tags["treatment"] = spec.treatment
+            tags["pii"] = "none" if spec.treatment != "keep" else tags.get("pii", "declared")
+        columns.append(dg.TableColumn(name=name, type=duck_type.lower(),
+                                      description=col.description,
+                                      constraints=col.constraints, tags=tags))
+    return dg.TableSchema(columns=columns)
 
 
 def owners(contract: DatasetContract) -> list[str]:

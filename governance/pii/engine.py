@@ -15,7 +15,13 @@ from functools import cache
 import spacy
 import spacy.util
 import tldextract
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+)
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -48,10 +54,24 @@ def _offline_tldextract() -> None:
     logging.getLogger("tldextract").setLevel(logging.ERROR)
 
 
+# Phone numbers written with separators, including ones the phonenumbers library
+# rejects (unassigned area codes are common in real typing and in synthetic data).
+# Needs three digit groups, so dates (2026-10-24), SKUs and order ids do not match.
+_LOOSE_PHONE = (r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,5}\)|\d{2,5})[ .-]\d{3,4}"
+                r"[ .-]\d{3,4}(?![\w-])")
+
+
+def loose_phone_recognizer() -> PatternRecognizer:
+    """Pattern recognizer for separator-written phone numbers (score 0.5)."""
+    return PatternRecognizer(supported_entity="PHONE_NUMBER", name="LoosePhoneRecognizer",
+                             patterns=[Pattern("phone with separators", _LOOSE_PHONE, 0.5)])
+
+
 def pattern_recognizers() -> list[EntityRecognizer]:
     """Recognizers that need no NLP: regular expressions with checksums or parsers."""
-    return [EmailRecognizer(), PhoneRecognizer(), CreditCardRecognizer(), IbanRecognizer(),
-            IpRecognizer(), UsSsnRecognizer(), UkNinoRecognizer(), NhsRecognizer()]
+    return [EmailRecognizer(), PhoneRecognizer(), loose_phone_recognizer(),
+            CreditCardRecognizer(), IbanRecognizer(), IpRecognizer(), UsSsnRecognizer(),
+            UkNinoRecognizer(), NhsRecognizer()]
 
 
 @cache

@@ -27,7 +27,7 @@ def _known_spans(text: str, known: Iterable[str]) -> list[RecognizerResult]:
         for part in {value, *value.split()} if " " in value else {value}:
             if len(part) < 3:
                 continue
-            for m in re.finditer(re.escape(part), text, flags=re.IGNORECASE):
+            for m in re.finditer(rf"\b{re.escape(part)}\b", text, flags=re.IGNORECASE):
                 entity = "EMAIL_ADDRESS" if "@" in part else "PERSON"
                 spans.append(RecognizerResult(entity, m.start(), m.end(), 1.0))
     return spans

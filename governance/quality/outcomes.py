@@ -30,10 +30,11 @@ class CheckOutcome:
 
 def write_outcomes(conn: duckdb.DuckDBPyConnection, dataset: str, version: str,
                    outcomes: list[CheckOutcome], evaluated_at: datetime) -> None:
-    """Replace one version's check outcomes (call inside a transaction)."""
+    """Replace these checks' outcomes for one version; other checks' rows stay."""
     table = ensure_table(conn, "main", CHECKS_TABLE, _COLUMNS)
-    conn.execute(f"DELETE FROM {table} WHERE dataset = ? AND version = ?",
-                 [dataset, check_version(version)])
+    for outcome in outcomes:
+        conn.execute(f"DELETE FROM {table} WHERE dataset = ? AND version = ? AND check_name = ?",
+                     [dataset, check_version(version), outcome.name])
     conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         (dataset, version, o.name, o.severity, o.blocking, o.passed, o.rows_checked,
          o.failures, evaluated_at) for o in outcomes])

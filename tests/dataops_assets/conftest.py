@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +13,7 @@ import pytest
 import yaml
 
 from dataops_assets.definitions import build_definitions
+from dataops_assets.demo.run import run_demo
 from tests.conftest import CONTRACTS_DIR, REPO
 
 
@@ -21,6 +25,31 @@ def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
     with dg.instance_for_test(temp_dir=str(home), overrides=overrides) as inst:
         yield inst
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The demo, materialized once per test session."""
+
+    data_dir: Path
+    source_dir: Path
+    instance: dg.DagsterInstance
+    output: str
+    exit_code: int
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    """Run the whole demo once (it takes about a minute) and share the result."""
+    root = tmp_path_factory.mktemp("demo")
+    (root / "home").mkdir()
+    overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = run_demo(root / "data", CONTRACTS_DIR, instance)
+        yield DemoRun(root / "data", root / "data" / "demo_source", instance, out.getvalue(),
+                      code)
 
 
 @pytest.fixture

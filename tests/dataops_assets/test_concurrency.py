@@ -30,7 +30,7 @@ def test_overlapping_runs_queue_for_the_duckdb_writer_slot(tmp_path, data_dir):
                        env=env, check=True, capture_output=True)
     procs = [subprocess.Popen(
         [bin_dir / "dagster", "asset", "materialize", "-m", "dataops_assets.definitions",
-         "--select", f"group:{dataset}", "--partition", "v1"],
+         "--select", f"{dataset}/intake", "--partition", "v1"],
         env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for dataset in ("support_tickets", "loan_applications")]
     outputs = [p.communicate(timeout=300)[0] for p in procs]
@@ -40,7 +40,7 @@ def test_overlapping_runs_queue_for_the_duckdb_writer_slot(tmp_path, data_dir):
     assert any("Step blocked by limit for pool duckdb_writer" in out for out in outputs)
     assert not any("Could not set lock" in out for out in outputs)
     with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
-        assert conn.execute('SELECT count(*) FROM "support_tickets"."delivered"').fetchall() \
+        assert conn.execute('SELECT count(*) FROM "support_tickets"."intake"').fetchall() \
             == [(2000,)]
-        assert conn.execute('SELECT count(*) FROM "loan_applications"."delivered"').fetchall() \
+        assert conn.execute('SELECT count(*) FROM "loan_applications"."intake"').fetchall() \
             == [(3000,)]

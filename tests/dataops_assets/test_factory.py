@@ -48,7 +48,8 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
     graph = defs.resolve_asset_graph()
     for name in contracts:
         keys = {k for k in graph.get_all_asset_keys() if k.path[0] == name}
-        assert {k.path[1] for k in keys} == {"intake", "cleaned", "validated", "delivered"}
+        assert {k.path[1] for k in keys} == {"intake", "cleaned", "validated", "pii_scan",
+                                             "delivered"}
         assert {graph.get(k).group_name for k in keys} == {name}
     assert defs.resolve_job_def("support_tickets_pipeline")
     assert defs.resolve_sensor_def("loan_applications_landing")

@@ -11,12 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataops_assets.demo.generate import generate_demo
-from dataops_assets.demo.run import run_demo
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import run_version
 from governance.rawstore import RawStore
 from governance.settings import Layout
-from tests.conftest import CONTRACTS_DIR
 
 
 def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -24,10 +22,10 @@ def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
         return conn.execute(sql, params or []).fetchall()
 
 
-def test_whole_demo_graph_materializes(data_dir, instance, capsys):
-    assert run_demo(data_dir, CONTRACTS_DIR, instance) == 0
-    out = capsys.readouterr().out
-    assert "4 versions: 2 delivered, 2 blocked by checks, 0 failed" in out
+def test_whole_demo_graph_materializes(demo, contracts):
+    assert demo.exit_code == 0
+    assert "5 versions: 2 delivered, 3 blocked by checks, 0 failed" in demo.output
+    data_dir, instance = demo.data_dir, demo.instance
     layout = Layout(data_dir)
     # v1 of both datasets delivered: table and Parquet export agree.
     for dataset, rows in (("support_tickets", 2000), ("loan_applications", 3000)):
@@ -44,21 +42,18 @@ def test_whole_demo_graph_materializes(data_dir, instance, capsys):
                   "WHERE _version = 'v2'") == [(1498,)]
     # The instance knows every version as a partition with materializations.
     key = dg.AssetKey(["support_tickets", "delivered"])
-    assert instance.get_dynamic_partitions("support_tickets_versions") == ["v1", "v2"]
+    assert instance.get_dynamic_partitions("support_tickets_versions") == ["v1", "v2", "v3"]
     assert instance.get_materialized_partitions(key) == {"v1"}
     intake = instance.get_latest_materialization_event(
         dg.AssetKey(["support_tickets", "intake"])).asset_materialization
     raw = RawStore(layout.raw_dir).get("support_tickets", intake.partition)
     assert intake.metadata["sha256"].value == raw.sha256
     assert intake.metadata["size_bytes"].value == raw.size
-
-
-def test_rerunning_the_demo_is_idempotent(data_dir, instance, capsys):
-    assert run_demo(data_dir, CONTRACTS_DIR, instance) == 0
-    assert run_demo(data_dir, CONTRACTS_DIR, instance) == 0
-    assert "(already ingested)" in capsys.readouterr().out
-    assert instance.get_dynamic_partitions("loan_applications_versions") == ["v1", "v2"]
-    assert _query(data_dir, 'SELECT count(*) FROM "loan_applications"."delivered"') == [(3000,)]
+    # Ingesting the same bytes again is a duplicate: no new version.
+    again = ingest_file(instance, RawStore(layout.raw_dir), contracts["support_tickets"],
+                        demo.source_dir / "support_tickets" / "batch_001.csv")
+    assert again.duplicate and again.raw.version == "v1"
+    assert instance.get_dynamic_partitions("support_tickets_versions") == ["v1", "v2", "v3"]
 
 
 def _ingest(defs, instance, data_dir, contracts, path: Path, dataset: str = "support_tickets"):

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import dagster as dg
 import duckdb
-import pytest
-import yaml
 
-from dataops_assets.demo.run import run_demo
 from governance.contracts import load_contracts
 from governance.identifiers import qualified
 from governance.quality.metrics import DIMENSIONS
@@ -18,18 +12,7 @@ from governance.quality.pandera_engine import load_frame, validate_frame
 from governance.quality.rules import quality_spec
 from governance.quality.sql_engine import validate_table
 from governance.settings import Layout
-from tests.conftest import CONTRACTS_DIR, REPO
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[tuple[Path, dg.DagsterInstance]]:
-    """The demo, run once for this module."""
-    root = tmp_path_factory.mktemp("quality_demo")
-    (root / "home").mkdir()
-    overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
-    with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
-        assert run_demo(root / "data", CONTRACTS_DIR, instance) == 0
-        yield root / "data", instance
+from tests.conftest import CONTRACTS_DIR
 
 
 def _evaluations(instance: dg.DagsterInstance, dataset: str, version: str) -> dict:
@@ -52,7 +35,7 @@ def _run_for(instance: dg.DagsterInstance, dataset: str, version: str) -> str:
 
 
 def test_defective_loan_version_fails_checks_with_counts_and_masked_samples(demo):
-    _, instance = demo
+    instance = demo.instance
     evals = _evaluations(instance, "loan_applications", "v2")
     failed = {name for name, e in evals.items() if not e.passed}
     assert failed == {"intake_complete", "required_values", "unique_keys", "allowed_values",
@@ -70,7 +53,7 @@ def test_defective_loan_version_fails_checks_with_counts_and_masked_samples(demo
 
 
 def test_clean_versions_pass_every_check_and_are_delivered(demo):
-    data_dir, instance = demo
+    data_dir, instance = demo.data_dir, demo.instance
     for dataset in ("support_tickets", "loan_applications"):
         evals = _evaluations(instance, dataset, "v1")
         assert evals and all(e.passed for e in evals.values()), dataset
@@ -81,13 +64,13 @@ def test_clean_versions_pass_every_check_and_are_delivered(demo):
 
 
 def test_warning_family_does_not_block(demo):
-    _, instance = demo
+    instance = demo.instance
     evals = _evaluations(instance, "support_tickets", "v1")
     assert evals["text_patterns"].severity == dg.AssetCheckSeverity.WARN
 
 
 def test_quality_metrics_hold_every_dimension_for_every_version(demo):
-    data_dir, instance = demo
+    data_dir, instance = demo.data_dir, demo.instance
     with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
         rows = conn.execute("SELECT dataset, version, dimension FROM quality_metrics "
                             "WHERE \"column\" = '*' AND value IS NOT NULL").fetchall()
@@ -96,16 +79,17 @@ def test_quality_metrics_hold_every_dimension_for_every_version(demo):
     got = {(d, v): set() for d, v, _ in rows}
     for d, v, dim in rows:
         got[(d, v)].add(dim)
-    assert got == {(d, v): set(DIMENSIONS) for d in ("support_tickets", "loan_applications")
-                   for v in ("v1", "v2")}
-    assert all(v == "v2" for _, v, _ in missed)
+    versions = [("support_tickets", "v1"), ("support_tickets", "v2"), ("support_tickets", "v3"),
+                ("loan_applications", "v1"), ("loan_applications", "v2")]
+    assert got == {key: set(DIMENSIONS) for key in versions}
+    assert all(v != "v1" for _, v, _ in missed)
     mat = instance.get_latest_materialization_event(
         dg.AssetKey(["loan_applications", "validated"])).asset_materialization
     assert {f"quality/{d}" for d in DIMENSIONS} <= set(mat.metadata)
 
 
 def test_pandera_and_sql_engines_agree_on_the_demo(demo):
-    data_dir, _ = demo
+    data_dir = demo.data_dir
     contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
     with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
         for name, contract in contracts.items():

@@ -15,7 +15,14 @@ import pytest
 from governance.errors import InvalidNameError
 from governance.identifiers import qualified
 from governance.intake import ROW_ID, QuarantinedRecord
-from governance.stages import build_cleaned, build_delivered, build_validated, delivery_blockers
+from governance.pii.treatment import TreatmentReport, keyed_hash
+from governance.stages import (
+    build_cleaned,
+    build_delivered,
+    build_validated,
+    delivery_blockers,
+    export_delivered,
+)
 from governance.storage import (
     count_rows,
     delete_version,
@@ -118,10 +125,16 @@ def test_delivery_gate_and_atomic_export(tickets, tmp_path):
     with transaction(conn):
         write_quarantine(conn, "support_tickets", "v1", "intake", [])
     export = tmp_path / "out" / "v1.parquet"
+    report = TreatmentReport()
     with transaction(conn):
-        result = build_delivered(conn, tickets, "v1", export)
+        result = build_delivered(conn, tickets, "v1", "key", report)
+        export_delivered(conn, tickets, "v1", export)
     assert result.rows_out == 3
-    assert pa.parquet.read_table(export).column_names == list(tickets.column_names)
+    delivered = pa.parquet.read_table(export)
+    # customer_name is dropped by the contract; the e-mail is hashed.
+    assert delivered.column_names == [c for c in tickets.column_names if c != "customer_name"]
+    assert delivered.column("customer_email")[0].as_py() == keyed_hash("ann0@example.com", b"key")
+    assert report.changed["customer_name"] == 3
     assert not list(export.parent.glob(".*tmp"))
 
 

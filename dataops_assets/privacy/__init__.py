@@ -1,0 +1,1 @@
+"""Personal data in the asset graph: the per-version scan and the policy check."""

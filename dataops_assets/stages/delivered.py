@@ -1,0 +1,88 @@
+"""Delivered: the version handed to model teams, treated per contract and re-scanned."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dataops_assets.constants import CHECK_PII_RESCAN
+from dataops_assets.privacy.assets import PII_SCAN
+from dataops_assets.resources import DataStore, PrivacySettings
+from dataops_assets.stages import metadata as md
+from dataops_assets.stages.assets import common_asset_args, stage_key, table_metadata
+from governance.contracts import DatasetContract
+from governance.errors import DeliveryBlockedError
+from governance.identifiers import qualified
+from governance.pii.scan import scan_table
+from governance.pii.treatment import TreatmentReport, delivered_columns
+from governance.stages import (
+    DELIVERED,
+    VALIDATED,
+    build_delivered,
+    delivery_blockers,
+    export_delivered,
+    known_value_leaks,
+)
+from governance.storage import transaction
+
+
+def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
+    """Delivered asset: refuses blocked versions, treats personal columns, proves it by re-scan."""
+    upstream = stage_key(contract.name, VALIDATED)
+    key = stage_key(contract.name, DELIVERED)
+    treatments = {c.name: c.treatment for c in contract.columns if c.personal}
+    args = common_asset_args(contract, DELIVERED, "the version handed to model teams, with "
+                             "each personal column dropped, masked, hashed or redacted as the "
+                             "contract says; never materialized while a blocking check fails.")
+    args["metadata"] = {**args["metadata"], "dagster/column_schema": md.delivered_schema(contract)}
+    rescan = dg.AssetCheckSpec(
+        CHECK_PII_RESCAN, asset=key, blocking=True,
+        description="A fresh Presidio scan of the delivered table finds personal data only in "
+        "columns the contract keeps, and no free text quotes its row's declared personal values.")
+
+    @dg.asset(deps=[upstream, stage_key(contract.name, PII_SCAN)], check_specs=[rescan], **args)
+    def delivered(context: dg.AssetExecutionContext, duckdb: DuckDBResource, store: DataStore,
+                  privacy: PrivacySettings) -> dg.MaterializeResult:
+        version = context.partition_key
+        export = store.layout.delivered_file(contract.name, version)
+        report = TreatmentReport()
+        with duckdb.get_connection() as conn:
+            # Re-checked here so a delivery requested on its own is blocked too.
+            reasons = delivery_blockers(conn, contract, version)
+            if reasons:
+                blocked = DeliveryBlockedError(contract.name, version, reasons)
+                raise dg.Failure(description=str(blocked), metadata={"blocked": True})
+            with transaction(conn):
+                result = build_delivered(conn, contract, version, privacy.hash_key, report)
+                names = tuple(c for c, _ in delivered_columns(contract))
+                scan = scan_table(conn, qualified(contract.name, DELIVERED), version, names,
+                                  model=privacy.spacy_model)
+                offending = {c.name: c.main_entity for c in scan.columns
+                             if c.pii and treatments.get(c.name, "none") != "keep"}
+                leaks = {k: v for k, v in known_value_leaks(conn, contract, version).items() if v}
+                if offending or leaks:
+                    # Raising inside the transaction rolls the delivered rows back.
+                    raise dg.Failure(
+                        description=f"Delivery of {contract.name} {version} stopped: personal "
+                        f"data survived treatment in {sorted(offending) or sorted(leaks)}",
+                        metadata={"columns": dg.MetadataValue.json(offending),
+                                  "rows_quoting_personal_values": dg.MetadataValue.json(leaks)})
+                export_delivered(conn, contract, version, export)
+        lineage_cols = [c for c, _ in delivered_columns(contract)]
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(contract, DELIVERED, result.rows_out),
+                "dagster/column_schema": md.delivered_schema(contract),
+                "dagster/column_lineage": md.identity_lineage(contract, upstream, lineage_cols),
+                "export_path": dg.MetadataValue.path(str(export)),
+                "table": qualified(contract.name, DELIVERED),
+                "values_treated": dg.MetadataValue.json(dict(report.changed)),
+                "spans_redacted": dg.MetadataValue.json(dict(report.spans)),
+                "dropped_columns": dg.MetadataValue.json(
+                    [c for c, t in treatments.items() if t == "drop"]),
+            },
+            check_results=[dg.AssetCheckResult(
+                check_name=CHECK_PII_RESCAN, passed=True,
+                metadata={"rows_scanned": scan.rows_scanned, "guarantee": scan.guarantee,
+                          "columns_with_personal_data": 0})],
+        )
+
+    return delivered
