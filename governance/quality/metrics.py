@@ -54,7 +54,7 @@ def _share(good: int, total: int) -> float:
 def rule_dimension_metrics(conn: duckdb.DuckDBPyConnection, table: str, version: str,
                            contract: DatasetContract, spec: QualitySpec) -> list[Metric]:
     """Completeness, validity, uniqueness and consistency in one scan of the version."""
-    flagged, params, row_rules = flagged_rows_sql(table, spec)
+    flagged, params, row_rules = flagged_rows_sql(table, version, spec)
     by_dim: dict[str, list[str]] = {}
     for i, rule in enumerate(row_rules):
         dim = FAMILY_DIMENSION[rule.family]
@@ -65,7 +65,7 @@ def rule_dimension_metrics(conn: duckdb.DuckDBPyConnection, table: str, version:
     failing = [f"count(*) FILTER (WHERE {' OR '.join(by_dim[d])})" if by_dim.get(d) else "0"
                for d in dims]
     row = conn.execute(f"SELECT count(*), {', '.join(non_null + failing)} FROM ({flagged})",
-                       [*params, version]).fetchall()[0]
+                       params).fetchall()[0]
     rows, counts, fails = row[0], row[1:1 + len(non_null)], row[1 + len(non_null):]
     targets = spec.targets
     metrics = [Metric("completeness", c, _share(n, rows))

@@ -1,0 +1,97 @@
+"""Personal data through the demo: findings, the policy check, treatment, and no leaks."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow.parquet as pq
+
+from governance.settings import Layout
+from tests.dataops_assets.test_quality_checks import _run_for
+
+
+def _evaluation(instance, dataset: str, version: str, stage: str, check: str):
+    records = instance.get_records_for_run(
+        run_id=_run_for(instance, dataset, version),
+        of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.check_name == check and evaluation.asset_key.path[-1] == stage:
+            return evaluation
+    raise AssertionError(f"no {check} evaluation for {dataset} {version}")
+
+
+def test_findings_have_the_right_entity_types(demo):
+    with duckdb.connect(str(Layout(demo.data_dir).warehouse), read_only=True) as conn:
+        found = dict(conn.execute(
+            "SELECT column_name, first(entity ORDER BY prevalence DESC) FROM "
+            "loan_applications.pii_findings WHERE _version = 'v1' AND detected_personal "
+            "GROUP BY 1").fetchall())
+        ticket_body = conn.execute(
+            "SELECT list(entity ORDER BY entity) FROM support_tickets.pii_findings "
+            "WHERE _version = 'v1' AND column_name = 'body'").fetchall()[0][0]
+    assert found == {"applicant_name": "PERSON", "email": "EMAIL_ADDRESS",
+                     "phone": "PHONE_NUMBER", "date_of_birth": "DATE_TIME"}
+    assert {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER"} <= set(ticket_body)
+
+
+def test_undeclared_personal_column_fails_the_policy_and_is_not_delivered(demo):
+    evaluation = _evaluation(demo.instance, "support_tickets", "v3", "pii_scan", "pii_declared")
+    assert not evaluation.passed
+    assert evaluation.metadata["undeclared"].value == ["customer_phone"]
+    assert not Layout(demo.data_dir).delivered_file("support_tickets", "v3").exists()
+    clean = _evaluation(demo.instance, "support_tickets", "v1", "pii_scan", "pii_declared")
+    assert clean.passed
+
+
+def test_delivered_tables_rescan_clean_and_carry_treatments(demo):
+    for dataset in ("support_tickets", "loan_applications"):
+        rescan = _evaluation(demo.instance, dataset, "v1", "delivered", "pii_rescan_clean")
+        assert rescan.passed
+    tickets = pq.read_table(Layout(demo.data_dir).delivered_file("support_tickets", "v1"))
+    assert "customer_name" not in tickets.column_names
+    emails = tickets.column("customer_email").to_pylist()
+    assert all(len(e) == 64 and "@" not in e for e in emails)
+    bodies = " ".join(tickets.column("body").to_pylist())
+    assert "<PERSON>" in bodies and "<EMAIL_ADDRESS>" in bodies and "@" not in bodies
+
+
+def _planted(demo) -> set[str]:
+    """Every personal value of the demo's source files (names, e-mails, phones, birthdays)."""
+    values: set[str] = set()
+    personal = {"customer_name", "customer_email", "applicant_name", "email", "phone",
+                "customer_phone", "date_of_birth"}
+    for path in sorted(demo.source_dir.glob("*/batch_*.csv")):
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                values.update(row[c].strip() for c in personal & set(row) if len(row[c]) > 5)
+    return values
+
+
+def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
+    planted = _planted(demo)
+    assert len(planted) > 10_000
+    haystacks: dict[str, str] = {"demo output": demo.output}
+    home = Path(demo.instance.root_directory)
+    for path in home.rglob("*"):
+        if path.is_file() and path.suffix == ".db":  # the event log and run storage
+            conn = sqlite3.connect(path)
+            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+                rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
+                haystacks[f"{path.name}:{table}"] = "\n".join(map(str, rows))
+        elif path.is_file():  # captured compute logs and anything else the instance wrote
+            haystacks[str(path)] = path.read_text(errors="replace")
+    with duckdb.connect(str(Layout(demo.data_dir).warehouse), read_only=True) as conn:
+        for schema, table in (("main", "quality_metrics"), ("main", "check_results"),
+                              ("support_tickets", "pii_findings"),
+                              ("loan_applications", "pii_findings")):
+            rows = conn.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
+            haystacks[f"{schema}.{table}"] = "\n".join(map(str, rows))
+    assert sum(len(h) for h in haystacks.values()) > 100_000  # the event log was searched
+    hits = {(name, value) for name, text in haystacks.items() for value in planted
+            if value in text}
+    assert hits == set(), sorted(hits)[:5]
