@@ -23,6 +23,7 @@ class DataStore(dg.ConfigurableResource):
     """The data directory: raw store, landing folders and delivered exports."""
 
     data_dir: str
+    openlineage_url: str = Field(default="", description="Also send lineage events here")
 
     @property
     def layout(self) -> Layout:
@@ -64,7 +65,8 @@ def build_resources(data_dir: Path) -> dict[str, dg.ConfigurableResource]:
     layout = Layout(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "store": DataStore(data_dir=str(data_dir)),
+        "store": DataStore(data_dir=str(data_dir),
+                           openlineage_url=os.environ.get("OPENLINEAGE_URL", "")),
         "duckdb": Warehouse(database=str(layout.warehouse)),
         # The key is read from the environment when a run starts, never stored in code.
         "privacy": PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),

@@ -52,6 +52,11 @@ class Layout:
                 / f"{check_version(version)}.parquet")
 
 
+    @property
+    def lineage_file(self) -> Path:
+        """OpenLineage run events, one JSON object per line."""
+        return self.data_dir / "lineage" / "openlineage.jsonl"
+
     def reference_file(self, dataset: str, version: str) -> Path:
         """The audited reference sample of one version (key plus verified values), as CSV."""
         return (self.data_dir / "reference" / check_dataset_name(dataset)

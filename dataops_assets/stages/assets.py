@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dataops_assets.constants import DUCKDB_POOL, partitions_name
+from dataops_assets.lineage import record_lineage
 from dataops_assets.resources import DataStore
 from dataops_assets.stages import checks
 from dataops_assets.stages import metadata as md
@@ -23,6 +24,7 @@ from governance.stages import (
     build_validated,
 )
 from governance.storage import (
+    DUCKDB_TYPES,
     delete_version,
     ensure_stage_table,
     insert_batches,
@@ -57,6 +59,11 @@ def common_asset_args(contract: DatasetContract, stage: str, what: str) -> dict[
                      "contract": dg.MetadataValue.path(str(contract.path))},
         "pool": DUCKDB_POOL,
     }
+
+
+def stage_column_types(contract: DatasetContract) -> list[tuple[str, str]]:
+    """Contract columns with their DuckDB types, as stage tables hold them."""
+    return [(c.name, DUCKDB_TYPES[c.logical_type]) for c in contract.columns]
 
 
 def table_metadata(contract: DatasetContract, stage: str, rows: int) -> dict[str, object]:
@@ -101,6 +108,7 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
                     write_quarantine(conn, contract.name, version, INTAKE, [
                         QuarantinedRecord(exc.line, exc.column, exc.reason, None)])
                 raise dg.Failure(description=str(exc), metadata=raw_meta) from None
+        record_lineage(context, store, contract, INTAKE, stage_column_types(contract))
         quarantined = len(report.quarantined)
         if quarantined:
             context.log.warning(
@@ -128,9 +136,11 @@ def build_cleaned_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     @dg.asset(deps=[upstream], **common_asset_args(
         contract, CLEANED, "contract cleaning steps (trim, case, empty to null) applied and "
         "exact duplicate records removed."))
-    def cleaned(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def cleaned(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                store: DataStore) -> dg.MaterializeResult:
         with duckdb.get_connection() as conn, transaction(conn):
             result = build_cleaned(conn, contract, context.partition_key)
+        record_lineage(context, store, contract, CLEANED, stage_column_types(contract))
         return dg.MaterializeResult(metadata={
             **table_metadata(contract, CLEANED, result.rows_out),
             "duplicates_removed": result.removed,
@@ -163,6 +173,7 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             quality = evaluate_version(
                 conn, qualified(contract.name, VALIDATED), version, contract, spec,
                 datetime.fromisoformat(raw.arrived_at).replace(tzinfo=None), reference, now)
+        record_lineage(context, store, contract, VALIDATED, stage_column_types(contract))
         metadata: dict[str, object] = {
             **table_metadata(contract, VALIDATED, result.rows_out),
             "dagster/column_lineage": md.identity_lineage(contract, upstream),

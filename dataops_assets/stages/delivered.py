@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dataops_assets.constants import CHECK_PII_RESCAN
+from dataops_assets.lineage import record_lineage
 from dataops_assets.privacy.assets import PII_SCAN
 from dataops_assets.resources import DataStore, PrivacySettings
 from dataops_assets.stages import metadata as md
@@ -67,6 +68,7 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                                   "rows_quoting_personal_values": dg.MetadataValue.json(leaks)})
                 export_delivered(conn, contract, version, export)
         lineage_cols = [c for c, _ in delivered_columns(contract)]
+        record_lineage(context, store, contract, DELIVERED, delivered_columns(contract))
         return dg.MaterializeResult(
             metadata={
                 **table_metadata(contract, DELIVERED, result.rows_out),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from governance.contracts import DatasetContract
+from governance.lineage import personal_columns_by_stage
 from governance.pii.treatment import delivered_columns
 
 _KIND_BY_FORMAT = {"csv": "csv", "parquet": "parquet", "jsonl": "json"}
@@ -50,13 +51,16 @@ def delivered_schema(contract: DatasetContract) -> dg.TableSchema:
     """Column schema of the delivered table: dropped columns gone, treatments tagged."""
     base = {c.name: c for c in column_schema(contract).columns}
     specs = {c.name: c for c in contract.columns}
+    # Personal by lineage: masked or kept columns stay personal, hashed or redacted do not.
+    still_personal = personal_columns_by_stage(contract)["delivered"]
     columns = []
     for name, duck_type in delivered_columns(contract):
         col, spec = base[name], specs[name]
         tags = dict(col.tags)
         if spec.personal:
             tags["treatment"] = spec.treatment
-            tags["pii"] = "none" if spec.treatment != "keep" else tags.get("pii", "declared")
+            tags["pii"] = f"{tags.get('pii', 'declared')} ({spec.treatment})" \
+                if name in still_personal else "none"
         columns.append(dg.TableColumn(name=name, type=duck_type.lower(),
                                       description=col.description,
                                       constraints=col.constraints, tags=tags))
