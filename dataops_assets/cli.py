@@ -9,6 +9,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from dataops_assets.cli_audit import add_audit_commands
+from dataops_assets.cli_export import add_export_command
+from dataops_assets.cli_retention import add_retention_commands
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import run_version
@@ -121,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--ignore-names", action="store_true",
                       help="judge by content only, not by column names")
     scan.set_defaults(func=cmd_scan_pii)
+    add_retention_commands(sub)
+    add_audit_commands(sub)
+    add_export_command(sub)
     demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets")
     demo.set_defaults(func=cmd_demo)
     contracts = sub.add_parser("contracts", help="validate the contracts and list datasets")

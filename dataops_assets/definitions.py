@@ -8,6 +8,7 @@ import dagster as dg
 
 from dataops_assets.ingestion.definitions import ingestion_defs
 from dataops_assets.resources import build_resources
+from dataops_assets.retention.jobs import build_retention_defs
 from dataops_assets.stages.definitions import stage_defs
 from governance.contracts import load_contracts
 from governance.settings import contracts_dir_from_env, data_dir_from_env
@@ -19,6 +20,7 @@ def build_definitions(contracts_dir: Path, data_dir: Path) -> dg.Definitions:
     return dg.Definitions.merge(
         stage_defs(contracts),
         ingestion_defs(contracts),
+        build_retention_defs(contracts),
         dg.Definitions(resources=build_resources(data_dir)),
     )
 

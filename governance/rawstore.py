@@ -39,6 +39,7 @@ class RawVersion:
     source_path: str
     file_name: str
     stored_path: str
+    purged: str | None = None  # why the bytes were deleted (retention), if they were
 
     @property
     def number(self) -> int:
@@ -153,6 +154,18 @@ class RawStore:
         finally:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
+
+    def remove_bytes(self, dataset: str, version: str, reason: str) -> bool:
+        """Delete a version's bytes but keep its manifest, noting why (column retention)."""
+        raw = self.get(dataset, version)
+        path = Path(raw.stored_path)
+        if not path.exists():
+            return False
+        os.chmod(path, 0o644)
+        path.unlink()
+        manifest = self._dataset_dir(dataset) / version / MANIFEST
+        _write_json_atomic(manifest, {**asdict(raw), "purged": reason})
+        return True
 
     def remove(self, dataset: str, version: str) -> bool:
         """Delete a stored version (retention or erasure); return True if it existed."""

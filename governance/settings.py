@@ -53,6 +53,11 @@ class Layout:
 
 
     @property
+    def holds_file(self) -> Path:
+        """Legal holds on dataset versions."""
+        return self.data_dir / "holds.json"
+
+    @property
     def lineage_file(self) -> Path:
         """OpenLineage run events, one JSON object per line."""
         return self.data_dir / "lineage" / "openlineage.jsonl"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dataops_assets.auditing import audit
 from dataops_assets.constants import partitions_name
 from governance.contracts import DatasetContract
 from governance.rawstore import IngestResult, RawStore
@@ -15,6 +16,8 @@ def ingest_file(instance: dg.DagsterInstance, raw_store: RawStore, contract: Dat
                 path: Path) -> IngestResult:
     """Store the file's bytes and make sure its version exists as a dynamic partition."""
     result = raw_store.put(contract.name, path)
+    audit(raw_store.root.parent, "duplicate" if result.duplicate else "ingest", contract.name,
+          result.raw.version, sha256=result.raw.sha256, size=result.raw.size)
     name = partitions_name(contract.name)
     if not instance.has_dynamic_partition(name, result.raw.version):
         instance.add_dynamic_partitions(name, [result.raw.version])

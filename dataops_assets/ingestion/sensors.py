@@ -5,6 +5,7 @@ import time
 
 import dagster as dg
 
+from dataops_assets.auditing import audit
 from dataops_assets.constants import job_name, partitions_name
 from dataops_assets.resources import DataStore
 from governance.contracts import DatasetContract
@@ -43,6 +44,9 @@ def build_landing_sensor(contract: DatasetContract) -> dg.SensorDefinition:
                 context.log.error(str(exc))
                 continue
             seen[path.name] = stamp
+            audit(store.data_dir, "duplicate" if result.duplicate else "ingest",
+                  contract.name, result.raw.version, sha256=result.raw.sha256,
+                  size=result.raw.size, via="landing_sensor")
             if result.duplicate:
                 context.log.info(f"{path.name} has the same bytes as {contract.name} "
                                  f"{result.raw.version}; not a new version")

@@ -5,6 +5,7 @@ from datetime import UTC
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dataops_assets.auditing import audit
 from dataops_assets.constants import CHECK_PII_DECLARED, DUCKDB_POOL
 from dataops_assets.resources import DataStore, PrivacySettings
 from dataops_assets.stages import metadata as md
@@ -83,6 +84,9 @@ def build_pii_scan(contract: DatasetContract) -> dg.AssetsDefinition:
                 CHECK_PII_DECLARED, "error", True, report.passed, scan.rows,
                 len(report.undeclared))], now)
         detected = dict(report.detected)
+        audit(store.data_dir, "check", contract.name, version, stage=PII_SCAN,
+              check=CHECK_PII_DECLARED, passed=report.passed,
+              undeclared=len(report.undeclared), personal_columns=len(detected))
         return dg.MaterializeResult(
             metadata={
                 "dagster/column_schema": findings_schema(contract, scan),

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dataops_assets.auditing import audit
 from dataops_assets.constants import DUCKDB_POOL, partitions_name
 from dataops_assets.lineage import record_lineage
 from dataops_assets.resources import DataStore
@@ -84,6 +85,9 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
                store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
         raw = store.raw_store().get(contract.name, version)
+        if raw.purged:
+            raise dg.Failure(description=f"{contract.name} {version}: the raw bytes were "
+                             f"deleted ({raw.purged}); this version cannot be re-read")
         shown = f"{raw.file_name} ({contract.name} {version}, raw copy {raw.stored_path})"
         report = IntakeReport(path=shown)
         raw_meta = {
@@ -109,6 +113,8 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
                         QuarantinedRecord(exc.line, exc.column, exc.reason, None)])
                 raise dg.Failure(description=str(exc), metadata=raw_meta) from None
         record_lineage(context, store, contract, INTAKE, stage_column_types(contract))
+        audit(store.data_dir, "materialize", contract.name, version, stage=INTAKE, rows=loaded,
+              quarantined=len(report.quarantined), sha256=raw.sha256)
         quarantined = len(report.quarantined)
         if quarantined:
             context.log.warning(
@@ -141,6 +147,8 @@ def build_cleaned_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         with duckdb.get_connection() as conn, transaction(conn):
             result = build_cleaned(conn, contract, context.partition_key)
         record_lineage(context, store, contract, CLEANED, stage_column_types(contract))
+        audit(store.data_dir, "materialize", contract.name, context.partition_key,
+              stage=CLEANED, rows=result.rows_out, duplicates_removed=result.removed)
         return dg.MaterializeResult(metadata={
             **table_metadata(contract, CLEANED, result.rows_out),
             "duplicates_removed": result.removed,
@@ -174,6 +182,12 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 conn, qualified(contract.name, VALIDATED), version, contract, spec,
                 datetime.fromisoformat(raw.arrived_at).replace(tzinfo=None), reference, now)
         record_lineage(context, store, contract, VALIDATED, stage_column_types(contract))
+        failed = [o.name for o in quality.outcomes if not o.passed]
+        audit(store.data_dir, "materialize", contract.name, version, stage=VALIDATED,
+              rows=result.rows_out)
+        audit(store.data_dir, "check", contract.name, version, stage=VALIDATED,
+              checks=len(quality.outcomes) + 1, failed=len(failed) + (problems > 0),
+              failed_checks=",".join(failed)[:80])
         metadata: dict[str, object] = {
             **table_metadata(contract, VALIDATED, result.rows_out),
             "dagster/column_lineage": md.identity_lineage(contract, upstream),

@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dataops_assets.auditing import audit
 from dataops_assets.constants import CHECK_PII_RESCAN
 from dataops_assets.lineage import record_lineage
 from dataops_assets.privacy.assets import PII_SCAN
@@ -49,6 +50,8 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             # Re-checked here so a delivery requested on its own is blocked too.
             reasons = delivery_blockers(conn, contract, version)
             if reasons:
+                audit(store.data_dir, "refuse", contract.name, version, stage=DELIVERED,
+                      reasons=len(reasons))
                 blocked = DeliveryBlockedError(contract.name, version, reasons)
                 raise dg.Failure(description=str(blocked), metadata={"blocked": True})
             with transaction(conn):
@@ -69,6 +72,11 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 export_delivered(conn, contract, version, export)
         lineage_cols = [c for c, _ in delivered_columns(contract)]
         record_lineage(context, store, contract, DELIVERED, delivered_columns(contract))
+        audit(store.data_dir, "materialize", contract.name, version, stage=DELIVERED,
+              rows=result.rows_out, values_treated=sum(report.changed.values()),
+              spans_redacted=sum(report.spans.values()))
+        audit(store.data_dir, "export", contract.name, version, stage=DELIVERED,
+              rows=result.rows_out, format="parquet", role="delivery")
         return dg.MaterializeResult(
             metadata={
                 **table_metadata(contract, DELIVERED, result.rows_out),

@@ -1,0 +1,82 @@
+"""The `dataops export` subcommand: write what one role may see of a delivered version."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from pathlib import Path
+
+import duckdb
+
+from dataops_assets.auditing import audit
+from governance.access import AccessDeniedError, export_version, load_roles
+from governance.contracts import DatasetContract, load_contracts
+from governance.errors import GovernanceError, UnknownDatasetError, UnknownVersionError
+from governance.identifiers import check_dataset_name, check_version
+from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
+
+ROLES_FILE_ENV = "DATAOPS_ROLES_FILE"
+# The repository's own roles file, next to the packages (like contracts/).
+DEFAULT_ROLES_FILE = Path(__file__).resolve().parents[1] / "config" / "roles.yaml"
+
+
+def roles_file_from_env() -> Path:
+    """The roles file: $DATAOPS_ROLES_FILE, else the repository's config/roles.yaml."""
+    value = os.environ.get(ROLES_FILE_ENV)
+    return Path(value).resolve() if value else DEFAULT_ROLES_FILE
+
+
+def _contract(name: str) -> DatasetContract:
+    check_dataset_name(name)
+    directory = contracts_dir_from_env()
+    for contract in load_contracts(directory):
+        if contract.name == name:
+            return contract
+    raise UnknownDatasetError(f"No contract defines dataset {name!r}; contracts live in "
+                              f"{directory}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export one delivered version with the columns the role may see, as Parquet."""
+    contract = _contract(args.dataset)
+    version = check_version(args.version)
+    # Read at call time, not import time, so tests and operators can point elsewhere.
+    book = load_roles(roles_file_from_env())
+    warehouse = Layout(data_dir_from_env()).warehouse
+    if not warehouse.is_file():
+        raise GovernanceError(f"No warehouse at {warehouse}; deliver a version first "
+                              "(or set DATAOPS_DATA_DIR)")
+    # Read-only: an export must never change the warehouse, and may run beside the pipeline.
+    try:
+        conn = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException as exc:
+        # DuckDB locks the file while another process (a running pipeline) writes to it.
+        raise GovernanceError(f"Cannot open the warehouse {warehouse}: {exc}") from None
+    data_dir = data_dir_from_env()
+    # A role name typed by a user goes on the record only if it is a plain identifier.
+    role = args.role if re.fullmatch(r"[a-z][a-z0-9_]{0,62}", args.role) else "unrecognised"
+    try:
+        result = export_version(conn, contract, version, args.role, book, Path(args.out))
+    except (AccessDeniedError, UnknownVersionError):
+        # Every refusal is on the record, with the role and never the requester's data.
+        audit(data_dir, "refuse", contract.name, version, role=role, stage="export")
+        raise
+    finally:
+        conn.close()
+    audit(data_dir, "export", contract.name, version, role=role, rows=result.rows,
+          included=len(result.included), masked=len(result.masked),
+          withheld=len(result.withheld))
+    print(result.summary())
+    return 0
+
+
+def add_export_command(subparsers: argparse._SubParsersAction) -> None:
+    """Add `export --dataset NAME --version V --role ROLE --out PATH` to the dataops parser."""
+    export = subparsers.add_parser(
+        "export", help="export a delivered version with only the columns a role may see")
+    export.add_argument("--dataset", required=True)
+    export.add_argument("--version", required=True, help="a delivered version, e.g. v1")
+    export.add_argument("--role", required=True, help="a role declared in the roles file")
+    export.add_argument("--out", required=True, help="the Parquet file to write")
+    export.set_defaults(func=cmd_export)

@@ -1,0 +1,1 @@
+"""Retention enforcement: a scheduled job that purges expired versions and their partitions."""

@@ -1,0 +1,177 @@
+"""Retention from contracts: what is due when, and purging it from every place data lives.
+
+A contract's `retention` SLA covers whole versions; a column's `retention` custom
+property covers that column (free text kept 90 days, features longer). Expiry runs the
+contract's `retentionAction`: `delete` removes the version everywhere, `anonymize` blanks
+its personal columns. A column expiry blanks the column. Either way the raw bytes, which
+hold every column, are deleted. Versions under legal hold are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
+
+from governance.contracts import DatasetContract, parse_duration
+from governance.errors import ContractError
+from governance.holds import HoldBook
+from governance.identifiers import check_version, qualified, quote_ident
+from governance.rawstore import RawStore, RawVersion
+from governance.settings import Layout
+from governance.stages import export_delivered
+from governance.storage import ensure_table, now_utc, table_exists
+
+STAGE_TABLES = ("intake", "cleaned", "validated", "delivered", "quarantine", "pii_findings")
+SHARED_TABLES = ("quality_metrics", "check_results")
+LOG_TABLE = "retention_log"
+_LOG_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("scope", "VARCHAR"),
+                ("action", "VARCHAR"), ("executed_at", "TIMESTAMP"), ("rows", "BIGINT"))
+ACTIONS = ("delete", "anonymize")
+VERSION_SCOPE = "*"
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """How long a dataset (scope '*') or one column is kept, and why."""
+
+    scope: str
+    keep_for: timedelta
+    action: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class RetentionItem:
+    """One version or column reaching the end of its retention."""
+
+    dataset: str
+    version: str
+    scope: str
+    action: str
+    legal_basis: str
+    arrived_at: datetime
+    due_at: datetime
+    held: bool
+    done: bool
+
+    def due(self, now: datetime) -> bool:
+        """True when the item should be enforced now."""
+        return self.due_at <= now and not self.held and not self.done
+
+
+@dataclass
+class PurgeResult:
+    """Rows removed or blanked per table, and whether raw bytes and exports went."""
+
+    item: RetentionItem
+    rows: dict[str, int] = field(default_factory=dict)
+    raw_deleted: bool = False
+    export_deleted: bool = False
+
+
+def retention_rules(contract: DatasetContract) -> list[RetentionRule]:
+    """The dataset rule (if the contract declares one) and any column rules."""
+    action = contract.custom.get("retentionAction", "delete")
+    basis = contract.custom.get("retentionLegalBasis", "not provided")
+    if action not in ACTIONS:
+        raise ContractError(str(contract.path), "customProperties.retentionAction",
+                            f"use one of {', '.join(ACTIONS)}")
+    rules = []
+    sla = contract.sla("retention")
+    if sla:
+        rules.append(RetentionRule(VERSION_SCOPE, sla.duration, action, basis))
+    for i, prop in enumerate(contract.odcs.schema_[0].properties or []):
+        for cp in prop.customProperties or []:
+            if cp.property == "retention":
+                try:
+                    keep = parse_duration(cp.value, None)
+                except ValueError as exc:
+                    raise ContractError(str(contract.path), f"schema[0].properties[{i}]."
+                                        "customProperties.retention", str(exc)) from None
+                rules.append(RetentionRule(prop.name, keep, "anonymize", basis))
+    return rules
+
+
+def _done(conn: duckdb.DuckDBPyConnection | None, dataset: str) -> set[tuple[str, str]]:
+    if conn is None or not table_exists(conn, "main", LOG_TABLE):
+        return set()
+    rows = conn.execute(f"SELECT version, scope FROM main.{LOG_TABLE} WHERE dataset = ?",
+                        [dataset]).fetchall()
+    return {(v, s) for v, s in rows}
+
+
+def retention_plan(contract: DatasetContract, versions: list[RawVersion], holds: HoldBook,
+                   conn: duckdb.DuckDBPyConnection | None = None) -> list[RetentionItem]:
+    """Every retention deadline of every stored version, soonest first."""
+    done = _done(conn, contract.name)
+    items = []
+    for raw in versions:
+        arrived = datetime.fromisoformat(raw.arrived_at).replace(tzinfo=None)
+        held = holds.held(contract.name, raw.version)
+        for rule in retention_rules(contract):
+            items.append(RetentionItem(
+                contract.name, raw.version, rule.scope, rule.action, rule.legal_basis,
+                arrived, arrived + rule.keep_for, held,
+                (raw.version, rule.scope) in done or (raw.version, VERSION_SCOPE) in done))
+    return sorted(items, key=lambda i: (i.due_at, i.version, i.scope))
+
+
+def _blank(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
+           columns: list[str], result: PurgeResult) -> None:
+    for table in ("intake", "cleaned", "validated", "delivered"):
+        if not table_exists(conn, contract.name, table):
+            continue
+        present = {r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
+            "AND table_name = ?", [contract.name, table]).fetchall()}
+        cols = [c for c in columns if c in present]
+        if not cols:
+            continue
+        sets = ", ".join(f"{quote_ident(c)} = NULL" for c in cols)
+        changed = conn.execute(f"UPDATE {qualified(contract.name, table)} SET {sets} "
+                               "WHERE _version = ?", [version]).fetchall()
+        result.rows[table] = int(changed[0][0]) if changed else 0
+
+
+def _delete(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
+            result: PurgeResult) -> None:
+    for table in STAGE_TABLES:
+        if table_exists(conn, contract.name, table):
+            gone = conn.execute(f"DELETE FROM {qualified(contract.name, table)} "
+                                "WHERE _version = ?", [version]).fetchall()
+            result.rows[table] = int(gone[0][0]) if gone else 0
+    for table in SHARED_TABLES:
+        if table_exists(conn, "main", table):
+            gone = conn.execute(f"DELETE FROM main.{table} WHERE dataset = ? AND version = ?",
+                                [contract.name, version]).fetchall()
+            result.rows[table] = int(gone[0][0]) if gone else 0
+
+
+def enforce_item(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
+                 item: RetentionItem, now: datetime | None = None) -> PurgeResult:
+    """Carry out one due item inside the caller's transaction; files go after the SQL."""
+    version = check_version(item.version)
+    result = PurgeResult(item)
+    if item.scope == VERSION_SCOPE and item.action == "delete":
+        _delete(conn, contract, version, result)
+        export = layout.delivered_file(contract.name, version)
+        result.export_deleted = export.exists()
+        export.unlink(missing_ok=True)
+    else:
+        columns = list(contract.personal_columns) if item.scope == VERSION_SCOPE \
+            else [item.scope]
+        _blank(conn, contract, version, columns, result)
+        export = layout.delivered_file(contract.name, version)
+        if export.exists():
+            export_delivered(conn, contract, version, export)
+    table = ensure_table(conn, "main", LOG_TABLE, _LOG_COLUMNS)
+    conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?)",
+                 [contract.name, version, item.scope, item.action, now or now_utc(),
+                  sum(result.rows.values())])
+    # The raw batch holds every column, so any expiry takes it with it.
+    result.raw_deleted = RawStore(layout.raw_dir).remove(contract.name, version) \
+        if item.scope == VERSION_SCOPE and item.action == "delete" else \
+        RawStore(layout.raw_dir).remove_bytes(contract.name, version, f"retention {item.scope}")
+    return result
