@@ -46,7 +46,7 @@ def build_retention_defs(contracts: list[DatasetContract]) -> dg.Definitions:
                     enforced += 1
                     audit(store.data_dir, "purge", contract.name, item.version,
                           scope="version" if item.scope == VERSION_SCOPE else item.scope,
-                          action=item.action, rows=sum(result.rows.values()),
+                          effect=item.action, rows=sum(result.rows.values()),
                           raw_deleted=result.raw_deleted)
                     if item.scope == VERSION_SCOPE and item.action == "delete":
                         context.instance.delete_dynamic_partition(

@@ -8,10 +8,11 @@ from dagster_duckdb import DuckDBResource
 from dataops_assets.auditing import audit
 from dataops_assets.constants import DUCKDB_POOL, partitions_name
 from dataops_assets.lineage import record_lineage
-from dataops_assets.resources import DataStore
+from dataops_assets.resources import DataStore, PrivacySettings
 from dataops_assets.stages import checks
 from dataops_assets.stages import metadata as md
 from governance.contracts import DatasetContract
+from governance.erasure import drop_erased, tombstones
 from governance.errors import IntakeError
 from governance.identifiers import qualified
 from governance.intake import IntakeReport, QuarantinedRecord, read_batches
@@ -82,7 +83,7 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
         contract, INTAKE, "the raw batch parsed and typed by the contract; unreadable records "
         "are quarantined with their line and reason."))
     def intake(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-               store: DataStore) -> dg.MaterializeResult:
+               store: DataStore, privacy: PrivacySettings) -> dg.MaterializeResult:
         version = context.partition_key
         raw = store.raw_store().get(contract.name, version)
         if raw.purged:
@@ -100,11 +101,14 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
         with duckdb.get_connection() as conn:
             table = ensure_stage_table(conn, contract, INTAKE)
             try:
+                # Subjects who asked for erasure stay out, whichever file they come from.
+                erased, dropped = tombstones(conn, contract), [0]
                 with transaction(conn):
                     delete_version(conn, table, version)
-                    loaded = insert_batches(conn, table, version,
-                                            read_batches(raw.stored_path, contract, report,
-                                                         display_name=shown))
+                    batches = drop_erased(read_batches(raw.stored_path, contract, report,
+                                                       display_name=shown),
+                                          contract, erased, privacy.hash_key, dropped)
+                    loaded = insert_batches(conn, table, version, batches)
                     write_quarantine(conn, contract.name, version, INTAKE, report.quarantined)
             except IntakeError as exc:
                 # The file as a whole is unreadable: record why, keep the raw bytes, stop.
@@ -126,6 +130,7 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
                 **table_metadata(contract, INTAKE, loaded),
                 "records_read": report.records,
                 "records_quarantined": quarantined,
+                "erased_subject_rows_dropped": dropped[0],
                 "problems": dg.MetadataValue.md(
                     "\n".join(f"- {w}" for w in report.warnings) or "none"),
             },
