@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 
+from governance.audit import audit_path
 from governance.settings import Layout
 from tests.dataops_assets.test_quality_checks import _run_for
 
@@ -85,7 +86,10 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
                 haystacks[f"{path.name}:{table}"] = "\n".join(map(str, rows))
         elif path.is_file():  # captured compute logs and anything else the instance wrote
             haystacks[str(path)] = path.read_text(errors="replace")
-    with duckdb.connect(str(Layout(demo.data_dir).warehouse), read_only=True) as conn:
+    layout = Layout(demo.data_dir)
+    for path in (audit_path(demo.data_dir), layout.lineage_file):
+        haystacks[str(path)] = path.read_text()
+    with duckdb.connect(str(layout.warehouse), read_only=True) as conn:
         for schema, table in (("main", "quality_metrics"), ("main", "check_results"),
                               ("support_tickets", "pii_findings"),
                               ("loan_applications", "pii_findings")):
