@@ -14,7 +14,7 @@ from pydantic import Field
 
 from governance.pii.engine import DEFAULT_MODEL, MODEL_ENV
 from governance.rawstore import RawStore
-from governance.settings import Layout
+from governance.settings import DATASHEETS_DIR_ENV, DEFAULT_DATASHEETS_DIR, Layout
 
 HASH_KEY_ENV = "DATAOPS_HASH_KEY"
 
@@ -24,6 +24,8 @@ class DataStore(dg.ConfigurableResource):
 
     data_dir: str
     openlineage_url: str = Field(default="", description="Also send lineage events here")
+    datasheets_dir: str = Field(default=str(DEFAULT_DATASHEETS_DIR),
+                                description="Where datasheets are written")
 
     @property
     def layout(self) -> Layout:
@@ -66,7 +68,9 @@ def build_resources(data_dir: Path) -> dict[str, dg.ConfigurableResource]:
     data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "store": DataStore(data_dir=str(data_dir),
-                           openlineage_url=os.environ.get("OPENLINEAGE_URL", "")),
+                           openlineage_url=os.environ.get("OPENLINEAGE_URL", ""),
+                           datasheets_dir=os.environ.get(DATASHEETS_DIR_ENV,
+                                                         str(DEFAULT_DATASHEETS_DIR))),
         "duckdb": Warehouse(database=str(layout.warehouse)),
         # The key is read from the environment when a run starts, never stored in code.
         "privacy": PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),

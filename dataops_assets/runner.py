@@ -47,6 +47,10 @@ def run_version(defs: dg.Definitions, instance: dg.DagsterInstance, dataset: str
     result = job.execute_in_process(instance=instance, partition_key=version,
                                     raise_on_error=False)
     outcome = VersionOutcome(dataset, version, result.run_id)
+    # The datasheet follows every run, delivered or blocked (the sensors do this in `dagster
+    # dev`; in-process runs have no daemon, so the runner asks directly).
+    defs.resolve_job_def(f"{dataset}_datasheet").execute_in_process(
+        instance=instance, partition_key=version, raise_on_error=False)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             outcome.materialized.append(event.asset_key.path[-1])

@@ -14,6 +14,8 @@ CONTRACTS_DIR_ENV = "DATAOPS_CONTRACTS_DIR"
 DEFAULT_DATA_DIR = ".dataops"
 # The repository's own contracts folder, next to the packages.
 DEFAULT_CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+DATASHEETS_DIR_ENV = "DATAOPS_DATASHEETS_DIR"
+DEFAULT_DATASHEETS_DIR = Path(__file__).resolve().parent.parent / "datasheets"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from governance.contracts import DatasetContract, load_contracts
 REPO = Path(__file__).resolve().parent.parent
 # Delivery hashes personal columns with a key from the environment; tests use a fixed one.
 os.environ.setdefault("DATAOPS_HASH_KEY", "test-hash-key")
+# Datasheets from test runs go to a temporary folder, never into the repository.
+os.environ.setdefault("DATAOPS_DATASHEETS_DIR", tempfile.mkdtemp(prefix="datasheets-"))
 CONTRACTS_DIR = REPO / "contracts"
 
 

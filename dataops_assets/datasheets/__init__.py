@@ -1,0 +1,1 @@
+"""Datasheet per dataset version, regenerated after every pipeline run."""

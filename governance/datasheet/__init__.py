@@ -1,0 +1,1 @@
+"""Datasheets for Datasets (Gebru et al.) per dataset version: facts, rendering, index."""

@@ -1,0 +1,147 @@
+"""Measured facts about one dataset version, gathered for its datasheet (no personal values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from governance.contracts import DatasetContract
+from governance.holds import HoldBook
+from governance.identifiers import qualified, quote_ident
+from governance.lineage import personal_columns_by_stage, stage_edges
+from governance.rawstore import RawStore, RawVersion
+from governance.retention import retention_plan
+from governance.settings import Layout
+from governance.stages import delivery_blockers
+from governance.storage import table_exists
+
+STAGES = ("intake", "cleaned", "validated", "delivered")
+NOT_PROVIDED = "not provided"
+_TOP = 8
+
+
+@dataclass
+class VersionFacts:
+    """Everything the pipeline knows about one version, safe to publish."""
+
+    contract: DatasetContract
+    version: str
+    raw: RawVersion | None
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantined: int = 0
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    distributions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    numeric: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    quality: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    delivery: dict[str, Any] = field(default_factory=dict)
+    retention: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    lineage: list[dict[str, str]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _count(conn: duckdb.DuckDBPyConnection, dataset: str, table: str, version: str) -> int:
+    if not table_exists(conn, dataset, table):
+        return 0
+    return conn.execute(f"SELECT count(*) FROM {qualified(dataset, table)} WHERE _version = ?",
+                        [version]).fetchall()[0][0]
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[tuple]:
+    return conn.execute(sql, params).fetchall()
+
+
+def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
+           version: str) -> VersionFacts:
+    """Collect the facts of one version from the warehouse, raw store, holds and contract."""
+    store = RawStore(layout.raw_dir)
+    raws = store.versions(contract.name)
+    raw = next((r for r in raws if r.version == version), None)
+    facts = VersionFacts(contract, version, raw)
+    name = contract.name
+    facts.rows = {stage: _count(conn, name, stage, version) for stage in STAGES}
+    facts.quarantined = _count(conn, name, "quarantine", version)
+    source = "validated" if facts.rows["validated"] else "intake"
+    table = qualified(name, source)
+    detected: dict[str, str] = {}
+    if table_exists(conn, name, "pii_findings"):
+        for column, entity, prevalence, personal in _rows(
+                conn, f"SELECT column_name, entity, prevalence, detected_personal FROM "
+                f"{qualified(name, 'pii_findings')} WHERE _version = ? ORDER BY column_name, "
+                "prevalence DESC NULLS LAST", [version]):
+            if personal and entity:
+                facts.findings.append({"column": column, "entity": entity,
+                                       "prevalence": prevalence})
+                detected.setdefault(column, entity)
+    lineage_personal = personal_columns_by_stage(contract)["delivered"]
+    total = facts.rows[source]
+    for col in contract.columns:
+        missing = None
+        if total:
+            present = _rows(conn, f"SELECT count({quote_ident(col.name)}) FROM {table} "
+                            "WHERE _version = ?", [version])[0][0]
+            missing = 1 - present / total
+        facts.columns.append({
+            "name": col.name, "type": col.logical_type, "classification": col.classification,
+            "required": col.required, "description": col.description or NOT_PROVIDED,
+            "pii": detected.get(col.name, "none"),
+            "treatment": col.treatment if col.personal else "-",
+            "personal_on_delivery": col.name in lineage_personal,
+            "missing": missing})
+        # Distributions only for columns that cannot hold personal data.
+        if col.personal or not total:
+            continue
+        if col.allowed_values is not None or col.logical_type == "boolean":
+            facts.distributions[col.name] = [(str(v), n) for v, n in _rows(
+                conn, f"SELECT {quote_ident(col.name)}, count(*) FROM {table} WHERE "
+                f"_version = ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {_TOP}", [version])]
+        elif col.logical_type in ("integer", "number"):
+            lo, med, hi, mean = _rows(
+                conn, f"SELECT min({quote_ident(col.name)}), median({quote_ident(col.name)}), "
+                f"max({quote_ident(col.name)}), avg({quote_ident(col.name)}) FROM {table} "
+                "WHERE _version = ?", [version])[0]
+            facts.numeric[col.name] = {"min": lo, "median": med, "max": hi, "mean": mean}
+    if table_exists(conn, "main", "quality_metrics"):
+        facts.quality = [dict(zip(("dimension", "column", "value", "target", "passed",
+                                   "measured_at"), r, strict=True)) for r in _rows(
+            conn, "SELECT dimension, \"column\", value, target, passed, measured_at FROM "
+            "quality_metrics WHERE dataset = ? AND version = ? ORDER BY dimension, \"column\"",
+            [name, version])]
+        facts.history = [dict(zip(("version", "dimension", "value"), r, strict=True))
+                         for r in _rows(conn, "SELECT version, dimension, value FROM "
+                                        "quality_metrics WHERE dataset = ? AND \"column\" = '*' "
+                                        "ORDER BY version, dimension", [name])]
+    if table_exists(conn, "main", "check_results"):
+        facts.checks = [dict(zip(("name", "severity", "blocking", "passed", "failures",
+                                  "evaluated_at"), r, strict=True)) for r in _rows(
+            conn, "SELECT check_name, severity, blocking, passed, failures, evaluated_at FROM "
+            "check_results WHERE dataset = ? AND version = ? ORDER BY check_name",
+            [name, version])]
+    blockers = delivery_blockers(conn, contract, version)
+    facts.delivery = {"delivered": facts.rows["delivered"] > 0, "blockers": blockers,
+                      "export": str(layout.delivered_file(name, version).name)
+                      if facts.rows["delivered"] else None}
+    holds = HoldBook(layout.holds_file)
+    facts.retention = [{"scope": i.scope, "action": i.action, "due": i.due_at.date(),
+                        "basis": i.legal_basis, "held": i.held, "done": i.done}
+                       for i in retention_plan(contract, [raw] if raw else [], holds, conn)]
+    # Only this version and earlier ones: a datasheet must not change when later ones arrive.
+    number = int(version[1:])
+    facts.versions = [{"version": r.version, "sha256": r.sha256, "arrived_at": r.arrived_at,
+                       "size": r.size} for r in raws if r.number <= number]
+    facts.history = [h for h in facts.history if int(h["version"][1:]) <= number]
+    facts.lineage = [{"stage": e.stage, "column": e.column, "from": f"{e.upstream_stage}."
+                      f"{e.upstream_column}", "transform": e.transform}
+                     for e in stage_edges(contract)]
+    return facts
+
+
+def previous_version(contract: DatasetContract, layout: Layout, version: str) -> str | None:
+    """The version stored just before this one, if any."""
+    earlier = [r.version for r in RawStore(layout.raw_dir).versions(contract.name)
+               if r.number < int(version[1:])]
+    return earlier[-1] if earlier else None
