@@ -32,7 +32,8 @@ def _graph(defs: dg.Definitions) -> list[dict]:
             "kinds": sorted(node.kinds),
             "pool": node.pools and sorted(node.pools),
             "checks": sorted(c.name for c in graph.get_check_keys_for_assets({key})),
-            "columns": [c.name for c in node.metadata["dagster/column_schema"].columns],
+            "columns": [c.name for c in node.metadata["dagster/column_schema"].columns]
+            if "dagster/column_schema" in node.metadata else [],
         })
     return out
 
@@ -49,7 +50,7 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
     for name in contracts:
         keys = {k for k in graph.get_all_asset_keys() if k.path[0] == name}
         assert {k.path[1] for k in keys} == {"intake", "cleaned", "validated", "pii_scan",
-                                             "delivered"}
+                                             "delivered", "datasheet"}
         assert {graph.get(k).group_name for k in keys} == {name}
     assert defs.resolve_job_def("support_tickets_pipeline")
     assert defs.resolve_sensor_def("loan_applications_landing")
