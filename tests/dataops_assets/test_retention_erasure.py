@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -86,7 +87,7 @@ def test_erased_subject_is_gone_everywhere_and_stays_gone(setup, capsys):
                  f"customer_email={email.upper()}"]) == 0
     out = capsys.readouterr().out
     assert "support_tickets.delivered:" in out and "tombstone" in out and subject not in out
-    hashed = keyed_hash(subject, b"test-hash-key")
+    hashed = keyed_hash(subject, os.environ["DATAOPS_HASH_KEY"].encode())
     for table in ("intake", "cleaned", "validated"):
         assert _count(setup.data_dir, table, "lower(trim(customer_email)) = ?", [subject]) == 0
     assert _count(setup.data_dir, "delivered", "customer_email = ?", [hashed]) == 0
