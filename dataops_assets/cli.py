@@ -16,9 +16,9 @@ from dataops_assets.cli_retention import add_retention_commands
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import run_version
-from governance.contracts import DatasetContract, load_contracts
-from governance.errors import GovernanceError, UnknownDatasetError
-from governance.identifiers import check_dataset_name, check_version
+from governance.contracts import DatasetContract, find_contract, load_contracts
+from governance.errors import GovernanceError
+from governance.identifiers import check_version
 from governance.pii.engine import DEFAULT_MODEL
 from governance.pii.sampling import DEFAULT_CONFIDENCE, DEFAULT_MIN_PREVALENCE
 from governance.pii.scan import scan_file
@@ -28,12 +28,7 @@ from governance.settings import Layout, contracts_dir_from_env, data_dir_from_en
 
 
 def _contract(name: str) -> DatasetContract:
-    check_dataset_name(name)
-    for contract in load_contracts(contracts_dir_from_env()):
-        if contract.name == name:
-            return contract
-    raise UnknownDatasetError(f"No contract defines dataset {name!r}; contracts live in "
-                              f"{contracts_dir_from_env()}")
+    return find_contract(contracts_dir_from_env(), name)
 
 
 def _instance() -> dg.DagsterInstance:

@@ -9,21 +9,15 @@ import duckdb
 
 from dataops_assets.auditing import audit
 from dataops_assets.resources import HASH_KEY_ENV
-from governance.contracts import load_contracts
+from governance.contracts import find_contract
 from governance.erasure import ErasureError, erase_subject
-from governance.errors import UnknownDatasetError
-from governance.identifiers import check_dataset_name
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 from governance.storage import transaction
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
     """Erase one data subject from every stage and version of a dataset."""
-    name = check_dataset_name(args.dataset)
-    contract = next((c for c in load_contracts(contracts_dir_from_env()) if c.name == name),
-                    None)
-    if contract is None:
-        raise UnknownDatasetError(f"No contract defines dataset {name!r}")
+    contract = find_contract(contracts_dir_from_env(), args.dataset)
     column, sep, value = args.key.partition("=")
     if not sep or not value:
         raise ErasureError("write the key as column=value, e.g. --key email=ann@example.com")

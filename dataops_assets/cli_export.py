@@ -11,9 +11,9 @@ import duckdb
 
 from dataops_assets.auditing import audit
 from governance.access import AccessDeniedError, export_version, load_roles
-from governance.contracts import DatasetContract, load_contracts
-from governance.errors import GovernanceError, UnknownDatasetError, UnknownVersionError
-from governance.identifiers import check_dataset_name, check_version
+from governance.contracts import DatasetContract, find_contract
+from governance.errors import GovernanceError, UnknownVersionError
+from governance.identifiers import check_version
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 
 ROLES_FILE_ENV = "DATAOPS_ROLES_FILE"
@@ -28,13 +28,7 @@ def roles_file_from_env() -> Path:
 
 
 def _contract(name: str) -> DatasetContract:
-    check_dataset_name(name)
-    directory = contracts_dir_from_env()
-    for contract in load_contracts(directory):
-        if contract.name == name:
-            return contract
-    raise UnknownDatasetError(f"No contract defines dataset {name!r}; contracts live in "
-                              f"{directory}")
+    return find_contract(contracts_dir_from_env(), name)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

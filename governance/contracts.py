@@ -23,7 +23,7 @@ import pydantic
 import yaml
 from open_data_contract_standard.model import OpenDataContractStandard, SchemaProperty
 
-from governance.errors import ContractError, GovernanceError
+from governance.errors import ContractError, GovernanceError, UnknownDatasetError
 from governance.identifiers import check_column_name, check_dataset_name
 
 CONTRACT_SUFFIX = ".odcs.yaml"
@@ -336,6 +336,16 @@ def load_contract(path: str | Path) -> DatasetContract:
         first = exc.errors()[0]
         raise _fail(path, _json_path(first["loc"]), first["msg"]) from None
     return contract_from_model(path, odcs)
+
+
+def find_contract(directory: str | Path, name: str) -> DatasetContract:
+    """The contract of one dataset; UnknownDatasetError names the folder searched."""
+    check_dataset_name(name)
+    for contract in load_contracts(directory):
+        if contract.name == name:
+            return contract
+    raise UnknownDatasetError(f"No contract defines dataset {name!r}; contracts live in "
+                              f"{directory}")
 
 
 def load_contracts(directory: str | Path) -> list[DatasetContract]:
