@@ -20,7 +20,9 @@ def stage_defs(contracts: list[DatasetContract]) -> dg.Definitions:
         fresh += freshness_checks(contract, stage_key(contract.name, "validated"))
         jobs.append(dg.define_asset_job(
             job_name(contract.name),
-            selection=dg.AssetSelection.groups(contract.name),
+            # The datasheet is refreshed by its own job after every run, blocked or not.
+            selection=dg.AssetSelection.groups(contract.name)
+            - dg.AssetSelection.assets(stage_key(contract.name, "datasheet")),
             partitions_def=dataset_partitions(contract),
             description=f"Runs {contract.name}'s stage chain for one version.",
         ))
