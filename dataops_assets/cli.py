@@ -16,7 +16,7 @@ from dataops_assets.cli_retention import add_retention_commands
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import run_version
-from governance.contracts import DatasetContract, find_contract, load_contracts
+from governance.contracts import find_contract, load_contracts
 from governance.errors import GovernanceError
 from governance.identifiers import check_version
 from governance.pii.engine import DEFAULT_MODEL
@@ -25,10 +25,6 @@ from governance.pii.scan import scan_file
 from governance.rawstore import RawStore
 from governance.reference import save_reference
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
-
-
-def _contract(name: str) -> DatasetContract:
-    return find_contract(contracts_dir_from_env(), name)
 
 
 def _instance() -> dg.DagsterInstance:
@@ -41,7 +37,7 @@ def _instance() -> dg.DagsterInstance:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Store a file as a new version of a dataset and optionally run its stage chain."""
-    contract = _contract(args.dataset)
+    contract = find_contract(contracts_dir_from_env(), args.dataset)
     data_dir = data_dir_from_env()
     instance = _instance()
     result = ingest_file(instance, RawStore(Layout(data_dir).raw_dir), contract, Path(args.path))
@@ -64,7 +60,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_reference(args: argparse.Namespace) -> int:
     """Store an audited reference sample for a version (feeds the accuracy dimension)."""
-    contract = _contract(args.dataset)
+    contract = find_contract(contracts_dir_from_env(), args.dataset)
     stored = save_reference(Layout(data_dir_from_env()), contract, check_version(args.version),
                             Path(args.path))
     print(f"stored reference sample for {contract.name} {args.version} at {stored}; "

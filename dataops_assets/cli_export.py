@@ -11,7 +11,7 @@ import duckdb
 
 from dataops_assets.auditing import audit
 from governance.access import AccessDeniedError, export_version, load_roles
-from governance.contracts import DatasetContract, find_contract
+from governance.contracts import find_contract
 from governance.errors import GovernanceError, UnknownVersionError
 from governance.identifiers import check_version
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
@@ -27,13 +27,9 @@ def roles_file_from_env() -> Path:
     return Path(value).resolve() if value else DEFAULT_ROLES_FILE
 
 
-def _contract(name: str) -> DatasetContract:
-    return find_contract(contracts_dir_from_env(), name)
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """Export one delivered version with the columns the role may see, as Parquet."""
-    contract = _contract(args.dataset)
+    contract = find_contract(contracts_dir_from_env(), args.dataset)
     version = check_version(args.version)
     # Read at call time, not import time, so tests and operators can point elsewhere.
     book = load_roles(roles_file_from_env())

@@ -21,7 +21,7 @@ from governance.errors import GovernanceError
 from governance.identifiers import qualified, quote_ident
 from governance.pii.treatment import keyed_hash
 from governance.settings import Layout
-from governance.stages import export_delivered
+from governance.stages import cleaning_expr, export_delivered
 from governance.storage import ensure_table, now_utc, table_exists
 
 TOMBSTONES = "erasure_tombstones"
@@ -61,14 +61,6 @@ def normalise(contract: DatasetContract, column: str, value: str) -> str:
     return out
 
 
-def _sql_normalised(contract: DatasetContract, column: str) -> str:
-    expr = quote_ident(column)
-    for step in contract.column(column).cleaning:
-        expr = {"trim": f"trim({expr})", "lower": f"lower({expr})",
-                "upper": f"upper({expr})"}.get(step, expr)
-    return expr
-
-
 def subject_column(contract: DatasetContract, key: str) -> str:
     """The key column named by a request; only the contract's subject key is accepted."""
     if not contract.subject_key:
@@ -96,7 +88,7 @@ def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
         if table == "delivered" and hashed_on_delivery:
             where, param = f"{quote_ident(column)} = ?", report.key_hash
         else:
-            where, param = f"{_sql_normalised(contract, column)} = ?", plain
+            where, param = f"{cleaning_expr(contract.column(column))} = ?", plain
         versions = conn.execute(f"SELECT DISTINCT _version FROM {name} WHERE {where}",
                                 [param]).fetchall()
         report.versions.update(v for (v,) in versions)

@@ -29,7 +29,8 @@ INTAKE, CLEANED, VALIDATED, DELIVERED = "intake", "cleaned", "validated", "deliv
 _EXPORT_BATCH = 100_000
 
 
-def _cleaning_expr(col: ColumnSpec) -> str:
+def cleaning_expr(col: ColumnSpec) -> str:
+    """SQL for a column after its contract cleaning steps (also used to find erased keys)."""
     expr = quote_ident(col.name)
     if col.logical_type != "string":
         return expr
@@ -64,7 +65,7 @@ def build_cleaned(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
     check_version(version)
     source = ensure_stage_table(conn, contract, INTAKE)
     target = ensure_stage_table(conn, contract, CLEANED)
-    exprs = ", ".join(f"{_cleaning_expr(c)} AS {quote_ident(c.name)}" for c in contract.columns)
+    exprs = ", ".join(f"{cleaning_expr(c)} AS {quote_ident(c.name)}" for c in contract.columns)
     partition = ", ".join(quote_ident(c.name) for c in contract.columns)
     # Exact duplicates (every contract column equal after cleaning) are resubmissions;
     # keep the first. Different rows sharing a key are left for validation to report.

@@ -55,6 +55,13 @@ def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[
     return conn.execute(sql, params).fetchall()
 
 
+def _records(conn: duckdb.DuckDBPyConnection, sql: str,
+             params: list[Any]) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
            version: str) -> VersionFacts:
     """Collect the facts of one version from the warehouse, raw store, holds and contract."""
@@ -106,21 +113,18 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
                 "WHERE _version = ?", [version])[0]
             facts.numeric[col.name] = {"min": lo, "median": med, "max": hi, "mean": mean}
     if table_exists(conn, "main", "quality_metrics"):
-        facts.quality = [dict(zip(("dimension", "column", "value", "target", "passed",
-                                   "measured_at"), r, strict=True)) for r in _rows(
+        facts.quality = _records(
             conn, "SELECT dimension, \"column\", value, target, passed, measured_at FROM "
             "quality_metrics WHERE dataset = ? AND version = ? ORDER BY dimension, \"column\"",
-            [name, version])]
-        facts.history = [dict(zip(("version", "dimension", "value"), r, strict=True))
-                         for r in _rows(conn, "SELECT version, dimension, value FROM "
-                                        "quality_metrics WHERE dataset = ? AND \"column\" = '*' "
-                                        "ORDER BY version, dimension", [name])]
+            [name, version])
+        facts.history = _records(
+            conn, "SELECT version, dimension, value FROM quality_metrics WHERE dataset = ? "
+            "AND \"column\" = '*' ORDER BY version, dimension", [name])
     if table_exists(conn, "main", "check_results"):
-        facts.checks = [dict(zip(("name", "severity", "blocking", "passed", "failures",
-                                  "evaluated_at"), r, strict=True)) for r in _rows(
-            conn, "SELECT check_name, severity, blocking, passed, failures, evaluated_at FROM "
-            "check_results WHERE dataset = ? AND version = ? ORDER BY check_name",
-            [name, version])]
+        facts.checks = _records(
+            conn, "SELECT check_name AS name, severity, blocking, passed, failures, "
+            "evaluated_at FROM check_results WHERE dataset = ? AND version = ? "
+            "ORDER BY check_name", [name, version])
     blockers = delivery_blockers(conn, contract, version)
     facts.delivery = {"delivered": facts.rows["delivered"] > 0, "blockers": blockers,
                       "export": str(layout.delivered_file(name, version).name)

@@ -77,9 +77,10 @@ def evaluate_version(conn: duckdb.DuckDBPyConnection, table: str, version: str,
         failures = sum(r.failures for r in results)
         outcomes.append(CheckOutcome(family, spec.severity[family], spec.blocking(family),
                                      failures == 0, report.rows, failures))
-    missed = [m for m in metrics if m.column == OVERALL and m.passed is False]
+    quality = VersionQuality(report, metrics, outcomes, newest)
+    missed = quality.missed_targets
     outcomes.append(CheckOutcome(TARGETS_CHECK, "warning", False, not missed, report.rows,
                                  len(missed)))
     write_metrics(conn, contract.name, version, metrics, now)
     write_outcomes(conn, contract.name, version, outcomes, now)
-    return VersionQuality(report, metrics, outcomes, newest)
+    return quality
