@@ -1,0 +1,43 @@
+"""Gold answers and audit verdicts of a labeling program: stored, then read as item -> label."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from governance.contracts import DatasetContract
+from governance.errors import IntakeError
+from governance.labeling.spec import LabelingSpec
+from governance.reference import store_csv
+from governance.settings import Layout
+
+
+def save_gold(layout: Layout, contract: DatasetContract, spec: LabelingSpec,
+              source: Path) -> Path:
+    """Store the program's gold answers (item and label columns) for every later batch."""
+    return store_csv(source, layout.gold_file(contract.name),
+                     [spec.column("item"), spec.column("label")])
+
+
+def save_verdicts(layout: Layout, contract: DatasetContract, spec: LabelingSpec, version: str,
+                  source: Path) -> Path:
+    """Store the reviewers' verdicts (item and true label) for one batch's audit."""
+    return store_csv(source, layout.reference_file(contract.name, version),
+                     [spec.column("item"), spec.column("label")])
+
+
+def load_answers(path: Path, spec: LabelingSpec) -> dict[str, str]:
+    """Read a stored answers file as {item: label}; a missing file means no answers yet."""
+    if not path.exists():
+        return {}
+    item, label = spec.column("item"), spec.column("label")
+    answers: dict[str, str] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            value = (row.get(label) or "").strip().lower()
+            if value not in spec.label_set:
+                # Answer keys are curated by hand: a typo must stop the batch, not skew it.
+                raise IntakeError(str(path), f"label {value!r} is not one of the contract's "
+                                  "labels", line=line, column=label)
+            answers[(row.get(item) or "").strip()] = value
+    return answers

@@ -1,0 +1,74 @@
+"""The vendor scorecard of a labeling batch: a table per vendor and its Markdown page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from governance.labeling.spec import LabelingSpec
+from governance.labeling.tables import ANNOTATORS, BATCHES, SCORECARD, VENDORS
+from governance.storage import replace_rows, table_exists
+
+SCORECARD_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("vendor", "VARCHAR"),
+                     ("annotators", "BIGINT"), ("labels", "BIGINT"), ("items", "BIGINT"),
+                     ("gold_accuracy", "DOUBLE"), ("audit_accuracy", "DOUBLE"),
+                     ("agreement_rate", "DOUBLE"), ("median_seconds", "DOUBLE"),
+                     ("labels_per_hour", "DOUBLE"), ("cost_per_item", "DOUBLE"),
+                     ("total_cost", "DOUBLE"), ("flagged_annotators", "BIGINT"),
+                     ("meets_targets", "BOOLEAN"), ("misses", "VARCHAR"))
+
+
+def _records(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _misses(row: dict[str, Any], spec: LabelingSpec, accuracy_target: float | None) -> list[str]:
+    t, out = spec.targets, []
+    if row["gold_accuracy"] is not None and row["gold_accuracy"] < t["goldAccuracy"]:
+        out.append(f"gold accuracy {row['gold_accuracy']:.1%} < {t['goldAccuracy']:.0%}")
+    if row["agreement_rate"] is not None and row["agreement_rate"] < t["annotatorAgreement"]:
+        out.append(f"agreement {row['agreement_rate']:.1%} < {t['annotatorAgreement']:.0%}")
+    if (accuracy_target is not None and row["audit_accuracy"] is not None
+            and row["audit_accuracy"] < accuracy_target):
+        out.append(f"audited accuracy {row['audit_accuracy']:.1%} < {accuracy_target:.0%}")
+    return out
+
+
+def build_scorecard(conn: duckdb.DuckDBPyConnection, dataset: str, version: str,
+                    spec: LabelingSpec, accuracy_target: float | None) -> list[dict[str, Any]]:
+    """Score each vendor of a batch against the contract's targets and store the table."""
+    if not table_exists(conn, "main", VENDORS):
+        return []
+    rows = _records(conn, f"SELECT * FROM main.{VENDORS} WHERE dataset = ? AND version = ? "
+                    "ORDER BY vendor", [dataset, version])
+    card = []
+    for row in rows:
+        misses = _misses(row, spec, accuracy_target)
+        card.append({**{c: row.get(c) for c, _ in SCORECARD_COLUMNS if c in row},
+                     "meets_targets": not misses, "misses": "; ".join(misses)})
+    replace_rows(conn, "main", SCORECARD, SCORECARD_COLUMNS,
+                 {"dataset": dataset, "version": version},
+                 [[r.get(c) for c, _ in SCORECARD_COLUMNS] for r in card])
+    return card
+
+
+def scorecard_context(conn: duckdb.DuckDBPyConnection, dataset: str,
+                      version: str) -> dict[str, Any]:
+    """What the scorecard page and the datasheet's labeling section show for one batch."""
+    if not table_exists(conn, "main", BATCHES):
+        return {}
+    batch = _records(conn, f"SELECT * FROM main.{BATCHES} WHERE dataset = ? AND version = ?",
+                     [dataset, version])
+    if not batch:
+        return {}
+    card = _records(conn, f"SELECT * FROM main.{SCORECARD} WHERE dataset = ? AND version = ? "
+                    "ORDER BY vendor", [dataset, version]) if table_exists(
+                        conn, "main", SCORECARD) else []
+    flagged = _records(conn, f"SELECT annotator, vendor, labels, gold_items, gold_accuracy, "
+                       f"agreement_rate, median_seconds, flag_reason FROM main.{ANNOTATORS} "
+                       "WHERE dataset = ? AND version = ? AND flagged ORDER BY annotator",
+                       [dataset, version])
+    return {"batch": batch[0], "vendors": card, "flagged": flagged}

@@ -1,0 +1,166 @@
+"""Where a labeling batch's results live in DuckDB: one small table per kind of result."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from governance.contracts import DatasetContract
+from governance.labeling.batch import BatchResult, LabelingCheck
+from governance.labeling.spec import LabelingSpec
+from governance.quality.metrics import Metric, replace_dimension
+from governance.quality.outcomes import CheckOutcome, write_outcomes
+from governance.storage import replace_rows
+
+BATCHES = "labeling_batches"
+ANNOTATORS = "labeling_annotators"
+VENDORS = "labeling_vendors"
+PAIRS = "labeling_pairs"
+DISTRIBUTION = "label_distribution"
+SCORECARD = "vendor_scorecard"
+CONSENSUS = "consensus_labels"
+ADJUDICATION = "adjudication_queue"
+AUDIT_SAMPLE = "audit_sample"
+
+_KEY = (("dataset", "VARCHAR"), ("version", "VARCHAR"))
+BATCH_COLUMNS = (*_KEY, ("labels_dataset", "VARCHAR"), ("guidelines_version", "VARCHAR"),
+                 ("guidelines_sha256", "VARCHAR"), ("items", "BIGINT"), ("labels", "BIGINT"),
+                 ("annotators", "BIGINT"), ("vendors", "BIGINT"),
+                 ("krippendorff_alpha", "DOUBLE"), ("fleiss_kappa", "DOUBLE"),
+                 ("fleiss_items", "BIGINT"), ("mean_pair_kappa", "DOUBLE"),
+                 ("min_pair_kappa", "DOUBLE"), ("gold_ratings", "BIGINT"),
+                 ("gold_accuracy", "DOUBLE"), ("consensus_items", "BIGINT"),
+                 ("adjudication_items", "BIGINT"), ("imbalance_ratio", "DOUBLE"),
+                 ("normalized_entropy", "DOUBLE"), ("median_seconds", "DOUBLE"),
+                 ("p90_seconds", "DOUBLE"), ("labels_per_hour", "DOUBLE"),
+                 ("total_cost", "DOUBLE"), ("cost_per_item", "DOUBLE"),
+                 ("audit_method", "VARCHAR"), ("audit_plan", "VARCHAR"),
+                 ("audit_population", "BIGINT"), ("audit_size", "BIGINT"),
+                 ("audit_seed", "UBIGINT"), ("audited", "BIGINT"),
+                 ("audit_accuracy", "DOUBLE"), ("flagged_annotators", "VARCHAR"),
+                 ("measured_at", "TIMESTAMP"))
+ANNOTATOR_COLUMNS = (*_KEY, ("annotator", "VARCHAR"), ("vendor", "VARCHAR"),
+                     ("labels", "BIGINT"), ("gold_items", "BIGINT"), ("gold_accuracy", "DOUBLE"),
+                     ("gold_upper", "DOUBLE"), ("agreement_rate", "DOUBLE"),
+                     ("median_seconds", "DOUBLE"),
+                     ("labels_per_hour", "DOUBLE"), ("cost_per_label", "DOUBLE"),
+                     ("flagged", "BOOLEAN"), ("flag_reason", "VARCHAR"))
+VENDOR_COLUMNS = (*_KEY, ("vendor", "VARCHAR"), ("annotators", "BIGINT"), ("labels", "BIGINT"),
+                  ("items", "BIGINT"), ("gold_items", "BIGINT"), ("gold_accuracy", "DOUBLE"),
+                  ("gold_upper", "DOUBLE"), ("agreement_rate", "DOUBLE"),
+                  ("median_seconds", "DOUBLE"),
+                  ("p90_seconds", "DOUBLE"), ("labels_per_hour", "DOUBLE"),
+                  ("total_cost", "DOUBLE"), ("cost_per_item", "DOUBLE"),
+                  ("audited", "BIGINT"), ("audit_accuracy", "DOUBLE"),
+                  ("flagged_annotators", "BIGINT"))
+PAIR_COLUMNS = (*_KEY, ("annotator_a", "VARCHAR"), ("annotator_b", "VARCHAR"),
+                ("items", "BIGINT"), ("kappa", "DOUBLE"))
+DISTRIBUTION_COLUMNS = (*_KEY, ("label", "VARCHAR"), ("count", "BIGINT"), ("share", "DOUBLE"))
+_VERSIONED = (("_version", "VARCHAR"),)
+CONSENSUS_COLUMNS = (*_VERSIONED, ("item", "VARCHAR"), ("label", "VARCHAR"),
+                     ("ratings", "BIGINT"), ("top_votes", "BIGINT"), ("share", "DOUBLE"),
+                     ("status", "VARCHAR"))
+ADJUDICATION_COLUMNS = (*_VERSIONED, ("item", "VARCHAR"), ("status", "VARCHAR"),
+                        ("ratings", "BIGINT"), ("top_votes", "BIGINT"), ("share", "DOUBLE"),
+                        ("top_labels", "BIGINT"), ("reason", "VARCHAR"))
+SAMPLE_COLUMNS = (*_VERSIONED, ("stratum", "VARCHAR"), ("item", "VARCHAR"),
+                  ("annotator", "VARCHAR"), ("vendor", "VARCHAR"), ("label", "VARCHAR"),
+                  ("verdict", "VARCHAR"), ("correct", "BOOLEAN"))
+
+
+def clean(value: Any) -> Any:
+    """A value DuckDB takes: NaN and pandas' missing markers become NULL, numpy → Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str], prefix: Sequence[Any]) -> list[tuple]:
+    return [tuple(prefix) + tuple(clean(v) for v in row)
+            for row in frame.reindex(columns=list(columns)).itertuples(index=False)]
+
+
+def batch_row(contract: DatasetContract, spec: LabelingSpec, version: str, result: BatchResult,
+              measured_at: datetime) -> dict[str, Any]:
+    """The one-row summary of a batch, as stored in labeling_batches."""
+    m, ops, audit = result.metrics, result.metrics.operations, result.audit
+    kappas = [p.kappa for p in m.pairs if not math.isnan(p.kappa)]
+    return {
+        "dataset": contract.name, "version": version, "labels_dataset": spec.labels_dataset,
+        "guidelines_version": spec.guidelines.version,
+        "guidelines_sha256": spec.guidelines.sha256,
+        "items": ops["items"], "labels": ops["labels"], "annotators": ops["annotators"],
+        "vendors": ops["vendors"], "krippendorff_alpha": m.krippendorff_alpha,
+        "fleiss_kappa": m.fleiss.kappa, "fleiss_items": m.fleiss.items,
+        "mean_pair_kappa": sum(kappas) / len(kappas) if kappas else None,
+        "min_pair_kappa": min(kappas) if kappas else None,
+        "gold_ratings": m.gold_ratings, "gold_accuracy": m.gold_accuracy,
+        "consensus_items": int(m.consensus["label"].notna().sum()),
+        "adjudication_items": len(m.adjudication),
+        "imbalance_ratio": m.imbalance["imbalance_ratio"],
+        "normalized_entropy": m.imbalance["normalized_entropy"],
+        "median_seconds": ops["median_seconds"], "p90_seconds": ops["p90_seconds"],
+        "labels_per_hour": ops["labels_per_hour"], "total_cost": ops["total_cost"],
+        "cost_per_item": ops["cost_per_item"], "audit_method": audit.method,
+        "audit_plan": audit.plan, "audit_population": audit.population,
+        "audit_size": audit.size, "audit_seed": audit.seed, "audited": audit.audited,
+        "audit_accuracy": audit.accuracy,
+        "flagged_annotators": ",".join(m.annotators.loc[m.annotators["flagged"], "annotator"]),
+        "measured_at": measured_at,
+    }
+
+
+def vendor_audit(result: BatchResult) -> pd.DataFrame:
+    """Per-vendor audit results from the batch's audit sample."""
+    scored = result.sample[result.sample["verdict"].notna()]
+    grouped = scored.groupby("vendor")["correct"].agg(["count", "sum"])
+    return pd.DataFrame({"vendor": grouped.index, "audited": grouped["count"].astype(int).values,
+                         "audit_accuracy": (grouped["sum"] / grouped["count"]).values})
+
+
+def write_batch(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, spec: LabelingSpec,
+                version: str, result: BatchResult, checks: list[LabelingCheck],
+                accuracy_target: float | None, measured_at: datetime) -> dict[str, Any]:
+    """Store a batch's results, check outcomes and audited accuracy (inside a transaction)."""
+    name, m = contract.name, result.metrics
+    key = {"dataset": name, "version": version}
+    summary = batch_row(contract, spec, version, result, measured_at)
+    replace_rows(conn, "main", BATCHES, BATCH_COLUMNS, key,
+                 [[clean(summary[c]) for c, _ in BATCH_COLUMNS]])
+    replace_rows(conn, "main", ANNOTATORS, ANNOTATOR_COLUMNS, key, _rows(
+        m.annotators, [c for c, _ in ANNOTATOR_COLUMNS[2:]], (name, version)))
+    flagged = m.annotators.groupby("vendor")["flagged"].sum().rename("flagged_annotators")
+    vendors = (m.vendors.merge(vendor_audit(result), on="vendor", how="left")
+               .merge(flagged, left_on="vendor", right_index=True, how="left"))
+    replace_rows(conn, "main", VENDORS, VENDOR_COLUMNS, key, _rows(
+        vendors, [c for c, _ in VENDOR_COLUMNS[2:]], (name, version)))
+    replace_rows(conn, "main", PAIRS, PAIR_COLUMNS, key, [
+        (name, version, p.annotator_a, p.annotator_b, p.items, clean(p.kappa))
+        for p in m.pairs])
+    replace_rows(conn, "main", DISTRIBUTION, DISTRIBUTION_COLUMNS, key, _rows(
+        m.distribution, ["label", "count", "share"], (name, version)))
+    where = {"_version": version}
+    replace_rows(conn, name, CONSENSUS, CONSENSUS_COLUMNS, where, _rows(
+        m.consensus, [c for c, _ in CONSENSUS_COLUMNS[1:]], (version,)))
+    replace_rows(conn, name, ADJUDICATION, ADJUDICATION_COLUMNS, where, _rows(
+        m.adjudication, [c for c, _ in ADJUDICATION_COLUMNS[1:]], (version,)))
+    replace_rows(conn, name, AUDIT_SAMPLE, SAMPLE_COLUMNS, where, _rows(
+        result.sample, [c for c, _ in SAMPLE_COLUMNS[1:]], (version,)))
+    write_outcomes(conn, name, version, [
+        CheckOutcome(c.name, "error" if c.blocking else "warning", c.blocking, c.passed,
+                     int(m.operations["labels"]), c.failures) for c in checks], measured_at)
+    # The audited sample is the accuracy dimension's evidence for a labeling batch.
+    accuracy = result.audit.accuracy
+    replace_dimension(conn, name, version, "accuracy", [
+        Metric("accuracy", "*", accuracy, accuracy_target),
+        Metric("accuracy", spec.column("label"), accuracy, accuracy_target)], measured_at)
+    return summary
