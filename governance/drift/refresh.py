@@ -1,0 +1,102 @@
+"""Refresh requests raised by drift: one per drifted version, kept in a locked JSON ledger."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from governance.identifiers import check_dataset_name, check_version
+
+REQUESTED = "requested"
+DISPATCHED = "dispatched"
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    """A request to refresh data or retrain because a version drifted, with its evidence."""
+
+    dataset: str
+    version: str
+    reference_version: str
+    share_drifted: float
+    drifted_columns: tuple[str, ...]
+    label_drift: bool | None
+    job: str
+    requested_at: str
+    status: str = REQUESTED
+    run_id: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def run_key(self) -> str:
+        """The sensor run key: Dagster launches one run per key, ever."""
+        return f"drift-refresh:{self.dataset}:{self.version}"
+
+
+class RefreshLedger:
+    """Refresh requests in <data_dir>/drift/refresh_requests.json, changed under a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict[str, dict[str, dict[str, Any]]]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.with_suffix(".lock").open("a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = json.loads(self.path.read_text()) if self.path.exists() else {}
+            yield data
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+            os.replace(tmp, self.path)
+
+    def record(self, request: RefreshRequest) -> bool:
+        """Record a request; False (and nothing written) when this version already has one."""
+        check_dataset_name(request.dataset)
+        check_version(request.version)
+        with self._locked() as data:
+            versions = data.setdefault(request.dataset, {})
+            if request.version in versions:
+                return False
+            entry = asdict(request)
+            entry["drifted_columns"] = list(request.drifted_columns)
+            versions[request.version] = entry
+            return True
+
+    def mark_dispatched(self, dataset: str, version: str, run_id: str) -> RefreshRequest | None:
+        """Note the run that acted on a request; None when there is no such request."""
+        with self._locked() as data:
+            entry = data.get(dataset, {}).get(version)
+            if entry is None:
+                return None
+            entry.update(status=DISPATCHED, run_id=run_id)
+            return _request(entry)
+
+    def get(self, dataset: str, version: str) -> RefreshRequest | None:
+        """The request for one version, if any."""
+        return next((r for r in self.list(dataset) if r.version == version), None)
+
+    def list(self, dataset: str | None = None) -> list[RefreshRequest]:
+        """All requests, oldest version first."""
+        if not self.path.exists():
+            return []
+        data = json.loads(self.path.read_text())
+        out = [_request(e) for name, versions in sorted(data.items())
+               if dataset in (None, name) for e in versions.values()]
+        return sorted(out, key=lambda r: (r.dataset, int(r.version[1:])))
+
+
+def _request(entry: dict[str, Any]) -> RefreshRequest:
+    return RefreshRequest(**{**entry, "drifted_columns": tuple(entry["drifted_columns"])})
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO text, for requested_at."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
