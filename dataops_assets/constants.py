@@ -22,3 +22,13 @@ def partitions_name(dataset: str) -> str:
 def job_name(dataset: str) -> str:
     """Name of the job that runs a dataset's whole stage chain for one version."""
     return f"{check_dataset_name(dataset)}_pipeline"
+DRIFT = "drift"
+REFRESH_REQUEST = "refresh_request"
+LABELING = "labeling"
+VENDOR_SCORECARD = "vendor_scorecard"
+# Metadata keys the drift sensor reads from drift materializations.
+META_DATASET_DRIFT = "drift/dataset_drift"
+META_SHARE_DRIFTED = "drift/share_drifted"
+META_REFERENCE = "drift/reference_version"
+META_DRIFTED_COLUMNS = "drift/drifted_columns"
+META_LABEL_DRIFT = "drift/label_drift"

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from dataops_assets.datasheets.assets import build_datasheet_defs
+from dataops_assets.drift.refresh import drift_defs
 from dataops_assets.ingestion.definitions import ingestion_defs
 from dataops_assets.resources import build_resources
 from dataops_assets.retention.jobs import build_retention_defs
@@ -23,6 +24,7 @@ def build_definitions(contracts_dir: Path, data_dir: Path) -> dg.Definitions:
         ingestion_defs(contracts),
         build_retention_defs(contracts),
         build_datasheet_defs(contracts),
+        drift_defs(contracts),
         dg.Definitions(resources=build_resources(data_dir)),
     )
 

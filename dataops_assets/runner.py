@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
 from dataops_assets.constants import job_name
+from governance.contracts import DatasetContract
+from governance.drift.refresh import RefreshLedger, RefreshRequest
+from governance.settings import Layout
 from governance.stages import DELIVERED
 
 
@@ -62,3 +66,23 @@ def run_version(defs: dg.Definitions, instance: dg.DagsterInstance, dataset: str
             error = event.event_specific_data.error
             outcome.errors.append(error.message.strip() if error else "step failed")
     return outcome
+
+
+def tick_drift_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
+                      contract: DatasetContract) -> list[RefreshRequest]:
+    """Evaluate a dataset's drift sensor once and run what it requests, as the daemon would."""
+    sensor = defs.resolve_sensor_def(f"{contract.name}_drift_refresh")
+    with dg.build_sensor_context(instance=instance, definitions=defs,
+                                 resources=defs.resources) as context:
+        result = sensor(context)
+    ledger = RefreshLedger(Layout(Path(defs.resources["store"].data_dir))
+                           .refresh_requests_file)
+    for run in result.run_requests or []:
+        job = defs.resolve_job_def(run.job_name or sensor.job_name)
+        # The sensor's tags make the daemon see this run key as already launched.
+        tags = {**run.tags, "dagster/run_key": run.run_key or "",
+                "dagster/sensor_name": sensor.name}
+        job.execute_in_process(instance=instance, partition_key=run.partition_key,
+                               tags=tags, raise_on_error=False)
+    return [r for run in result.run_requests or []
+            if (r := ledger.get(contract.name, run.partition_key or "")) is not None]

@@ -27,7 +27,7 @@ from governance.identifiers import check_dataset_name, check_version
 from governance.settings import Layout
 
 ACTIONS = frozenset({"ingest", "duplicate", "materialize", "check", "export", "refuse", "purge",
-                     "erase", "hold_add", "hold_remove", "access"})
+                     "erase", "hold_add", "hold_remove", "access", "request"})
 GENESIS = "0" * 64
 MAX_TEXT = 80
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")

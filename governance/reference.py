@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from governance.contracts import DatasetContract
@@ -21,17 +22,20 @@ def save_reference(layout: Layout, contract: DatasetContract, version: str,
     if not spec.reference_key:
         raise IntakeError(str(source), f"the contract of {contract.name} declares no "
                           "accuracyReference, so there is nothing to compare against")
+    return store_csv(source, layout.reference_file(contract.name, check_version(version)),
+                     [spec.reference_key, *spec.reference_columns])
+
+
+def store_csv(source: Path, target: Path, needed: Sequence[str]) -> Path:
+    """Copy a CSV into the data directory atomically once its header has the needed columns."""
     try:
         with source.open(encoding="utf-8", newline="") as fh:
             header = next(csv.reader(fh), [])
     except (OSError, UnicodeDecodeError) as exc:
-        raise IntakeError(str(source), f"cannot read the reference sample ({exc})") from None
-    needed = [spec.reference_key, *spec.reference_columns]
+        raise IntakeError(str(source), f"cannot read the file ({exc})") from None
     missing = [c for c in needed if c not in header]
     if missing:
-        raise IntakeError(str(source), "the reference sample lacks columns: "
-                          + ", ".join(missing), line=1)
-    target = layout.reference_file(contract.name, check_version(version))
+        raise IntakeError(str(source), "the file lacks columns: " + ", ".join(missing), line=1)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     shutil.copyfile(source, tmp)

@@ -64,6 +64,15 @@ class Layout:
         """OpenLineage run events, one JSON object per line."""
         return self.data_dir / "lineage" / "openlineage.jsonl"
 
+    @property
+    def refresh_requests_file(self) -> Path:
+        """Refresh requests raised by drift, one per drifted version."""
+        return self.data_dir / "drift" / "refresh_requests.json"
+
+    def gold_file(self, dataset: str) -> Path:
+        """The labeling program's gold answers (item and correct label), as CSV."""
+        return self.data_dir / "labeling" / check_dataset_name(dataset) / "gold.csv"
+
     def reference_file(self, dataset: str, version: str) -> Path:
         """The audited reference sample of one version (key plus verified values), as CSV."""
         return (self.data_dir / "reference" / check_dataset_name(dataset)

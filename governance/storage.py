@@ -7,9 +7,10 @@ values always travel as parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -151,3 +152,19 @@ def quarantine_count(conn: duckdb.DuckDBPyConnection, dataset: str, version: str
 def now_utc() -> datetime:
     """Current UTC time as a naive timestamp, the form stored in DuckDB."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def replace_rows(conn: duckdb.DuckDBPyConnection, schema: str, table: str,
+                 columns: Sequence[tuple[str, str]], where: dict[str, Any],
+                 rows: Iterable[Sequence[Any]]) -> str:
+    """Replace the rows matching `where` (e.g. one dataset version) in a small results table."""
+    name = ensure_table(conn, schema, table, columns)
+    clause = " AND ".join(f"{quote_ident(check_column_name(c))} = ?" for c in where)
+    conn.execute(f"DELETE FROM {name} WHERE {clause}", list(where.values()))
+    rows = [tuple(r) for r in rows]
+    if rows:
+        # Named columns: a table created by an older release may order them differently.
+        names = ", ".join(quote_ident(check_column_name(c)) for c, _ in columns)
+        marks = ", ".join("?" for _ in columns)
+        conn.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", rows)
+    return name

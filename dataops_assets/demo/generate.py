@@ -43,6 +43,7 @@ from typing import Any
 
 from faker import Faker
 
+from dataops_assets.demo import labels
 from dataops_assets.demo import text_templates as tt
 
 DEMO_DATASETS = ("support_tickets", "loan_applications")
@@ -127,7 +128,7 @@ _INCOME_FACTOR = {
     "employed": 1.0, "self_employed": 1.1, "unemployed": 0.3, "retired": 0.65, "student": 0.3,
 }
 _PURPOSES = ("debt_consolidation", "home_improvement", "car", "education", "medical", "other")
-_PURPOSE_WEIGHTS = {"v1": (30, 18, 20, 10, 8, 14), "v2": (42, 15, 16, 8, 7, 12)}
+_PURPOSE_WEIGHTS = {"v1": (30, 18, 20, 10, 8, 14), "v2": (50, 12, 14, 7, 6, 11)}
 _TERMS = (12, 24, 36, 48, 60)
 # v2: incomes up ~20 %, credit scores down ~35 points.
 _INCOME_SHIFT = {"v1": 1.0, "v2": 1.2}
@@ -144,12 +145,13 @@ _AUDIT_COLUMNS = {
 
 
 def generate_demo(out_dir: Path, as_of: date) -> dict[str, list[Path]]:
-    """Write the demo batches as CSV and return {dataset: [v1_path, v2_path]} in version order."""
+    """Write the demo batches as CSV and return {dataset: [batch paths]} in version order."""
     builders: dict[str, tuple[tuple[str, ...], Callable[..., list[dict[str, str]]]]] = {
         "support_tickets": (TICKET_COLUMNS, _ticket_rows),
         "loan_applications": (LOAN_COLUMNS, _loan_rows),
     }
     written: dict[str, list[Path]] = {}
+    ticket_v1: list[dict[str, str]] = []
     for dataset in DEMO_DATASETS:
         columns, build = builders[dataset]
         written[dataset] = []
@@ -165,8 +167,11 @@ def generate_demo(out_dir: Path, as_of: date) -> dict[str, list[Path]]:
             _write_audit(audit_path(path), dataset, rows, defects,
                          random.Random(_SEEDS[dataset][index] + 7))
             written[dataset].append(path)
+            if dataset == "support_tickets" and version == "v1":
+                ticket_v1 = rows
             first_id += count  # v2 ids continue after v1's, so the batches never overlap
     written["support_tickets"].append(_write_ticket_v3(Path(out_dir), as_of))
+    written[labels.DATASET] = labels.write_label_batches(Path(out_dir), ticket_v1, as_of)
     return written
 
 

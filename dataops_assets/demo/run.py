@@ -9,9 +9,12 @@ import dagster as dg
 
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
+from dataops_assets.demo.labels import gold_path
 from dataops_assets.ingestion.ingest import ingest_file
-from dataops_assets.runner import VersionOutcome, run_version
-from governance.contracts import load_contracts
+from dataops_assets.runner import VersionOutcome, run_version, tick_drift_sensor
+from governance.contracts import DatasetContract, load_contracts
+from governance.labeling.files import save_gold, save_verdicts
+from governance.labeling.spec import labeling_spec
 from governance.rawstore import RawStore
 from governance.reference import save_reference
 from governance.settings import Layout
@@ -30,10 +33,14 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance) 
             result = ingest_file(instance, raw_store, contracts[dataset], path)
             note = " (already ingested)" if result.duplicate else ""
             print(f"ingested {path.name} -> {dataset} {result.raw.version}{note}")
-            save_reference(layout, contracts[dataset], result.raw.version, audit_path(path))
+            _save_audit(layout, contracts[dataset], result.raw.version, path)
             versions.append((dataset, result.raw.version))
     defs = build_definitions(contracts_dir, data_dir)
     outcomes: list[VersionOutcome] = [run_version(defs, instance, ds, v) for ds, v in versions]
+    # `dagster dev` runs the drift sensors in its daemon; the demo ticks them itself so the
+    # refresh requests exist before the UI starts (the daemon then finds them recorded).
+    requests = [r for contract in contracts.values()
+                for r in tick_drift_sensor(defs, instance, contract)]
     print(f"\n{'dataset':<20} {'version':<8} {'status':<10} stages / reasons")
     for o in outcomes:
         detail = ", ".join(o.materialized)
@@ -42,8 +49,22 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance) 
         print(f"{o.dataset:<20} {o.version:<8} {o.status:<10} {detail}")
         for err in o.errors:
             print(f"{'':<40} {err.splitlines()[0]}")
+    print(f"\nrefresh requests raised by drift: {len(requests)}")
+    for r in requests:
+        print(f"  {r.dataset} {r.version}: {r.share_drifted:.0%} of columns drifted from "
+              f"{r.reference_version} ({', '.join(r.drifted_columns)}); {r.job} -> {r.status}")
     failed = [o for o in outcomes if o.status == "failed"]
     print(f"\n{len(outcomes)} versions: "
           f"{sum(o.delivered for o in outcomes)} delivered, "
           f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")
     return 1 if failed else 0
+
+
+def _save_audit(layout: Layout, contract: DatasetContract, version: str, batch: Path) -> None:
+    """Store what the demo's reviewers verified beside a batch (and a program's gold answers)."""
+    spec = labeling_spec(contract)
+    if spec is None:
+        save_reference(layout, contract, version, audit_path(batch))
+        return
+    save_gold(layout, contract, spec, gold_path(batch.parent.parent))
+    save_verdicts(layout, contract, spec, version, audit_path(batch))

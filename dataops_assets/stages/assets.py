@@ -217,9 +217,12 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
 
 def build_dataset_assets(contract: DatasetContract) -> list[dg.AssetsDefinition]:
     """The stage chain of one dataset."""
+    from dataops_assets.drift.assets import build_drift_asset
+    from dataops_assets.labeling.assets import build_labeling_assets
     from dataops_assets.privacy.assets import build_pii_scan
     from dataops_assets.stages.delivered import build_delivered_asset
 
     return [build_intake(contract), build_cleaned_asset(contract),
-            build_validated_asset(contract), build_pii_scan(contract),
+            build_validated_asset(contract), *build_labeling_assets(contract),
+            build_drift_asset(contract), build_pii_scan(contract),
             build_delivered_asset(contract)]

@@ -6,7 +6,7 @@ import warnings
 
 import dagster as dg
 
-from dataops_assets.constants import job_name
+from dataops_assets.constants import REFRESH_REQUEST, job_name
 from dataops_assets.stages.assets import build_dataset_assets, dataset_partitions, stage_key
 from dataops_assets.stages.checks import freshness_checks
 from governance.contracts import DatasetContract
@@ -20,9 +20,11 @@ def stage_defs(contracts: list[DatasetContract]) -> dg.Definitions:
         fresh += freshness_checks(contract, stage_key(contract.name, "validated"))
         jobs.append(dg.define_asset_job(
             job_name(contract.name),
-            # The datasheet is refreshed by its own job after every run, blocked or not.
+            # The datasheet is refreshed by its own job after every run, blocked or not, and
+            # refresh requests only ever run when the drift sensor asks.
             selection=dg.AssetSelection.groups(contract.name)
-            - dg.AssetSelection.assets(stage_key(contract.name, "datasheet")),
+            - dg.AssetSelection.assets(stage_key(contract.name, "datasheet"),
+                                       stage_key(contract.name, REFRESH_REQUEST)),
             partitions_def=dataset_partitions(contract),
             description=f"Runs {contract.name}'s stage chain for one version.",
         ))

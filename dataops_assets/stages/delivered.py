@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dataops_assets.auditing import audit
-from dataops_assets.constants import CHECK_PII_RESCAN
+from dataops_assets.constants import CHECK_PII_RESCAN, LABELING
 from dataops_assets.lineage import record_lineage
 from dataops_assets.privacy.assets import PII_SCAN
 from dataops_assets.resources import DataStore, PrivacySettings
@@ -13,6 +13,7 @@ from dataops_assets.stages.assets import common_asset_args, stage_key, table_met
 from governance.contracts import DatasetContract
 from governance.errors import DeliveryBlockedError
 from governance.identifiers import qualified
+from governance.labeling.spec import labeling_spec
 from governance.pii.scan import scan_table
 from governance.pii.treatment import TreatmentReport, delivered_columns
 from governance.stages import (
@@ -40,7 +41,12 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         description="A fresh Presidio scan of the delivered table finds personal data only in "
         "columns the contract keeps, and no free text quotes its row's declared personal values.")
 
-    @dg.asset(deps=[upstream, stage_key(contract.name, PII_SCAN)], check_specs=[rescan], **args)
+    deps = [upstream, stage_key(contract.name, PII_SCAN)]
+    if labeling_spec(contract) is not None:
+        # A failed blocking labeling check then skips delivery within the same run.
+        deps.append(stage_key(contract.name, LABELING))
+
+    @dg.asset(deps=deps, check_specs=[rescan], **args)
     def delivered(context: dg.AssetExecutionContext, duckdb: DuckDBResource, store: DataStore,
                   privacy: PrivacySettings) -> dg.MaterializeResult:
         version = context.partition_key

@@ -8,8 +8,11 @@ from typing import Any
 import duckdb
 
 from governance.contracts import DatasetContract
+from governance.drift.measure import RESULTS, SUMMARY
 from governance.holds import HoldBook
 from governance.identifiers import qualified, quote_ident
+from governance.labeling.scorecard import scorecard_context
+from governance.labeling.tables import BATCHES
 from governance.lineage import personal_columns_by_stage, stage_edges
 from governance.rawstore import RawStore, RawVersion
 from governance.retention import retention_plan
@@ -42,6 +45,10 @@ class VersionFacts:
     versions: list[dict[str, Any]] = field(default_factory=list)
     lineage: list[dict[str, str]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    drift: dict[str, Any] | None = None
+    drift_columns: list[dict[str, Any]] = field(default_factory=list)
+    labeling: dict[str, Any] = field(default_factory=dict)
+    labeled_by: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, dataset: str, table: str, version: str) -> int:
@@ -125,6 +132,7 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
             conn, "SELECT check_name AS name, severity, blocking, passed, failures, "
             "evaluated_at FROM check_results WHERE dataset = ? AND version = ? "
             "ORDER BY check_name", [name, version])
+    _drift_and_labeling(conn, facts)
     blockers = delivery_blockers(conn, contract, version)
     facts.delivery = {"delivered": facts.rows["delivered"] > 0, "blockers": blockers,
                       "export": str(layout.delivered_file(name, version).name)
@@ -142,6 +150,26 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
                       f"{e.upstream_column}", "transform": e.transform}
                      for e in stage_edges(contract)]
     return facts
+
+
+def _drift_and_labeling(conn: duckdb.DuckDBPyConnection, facts: VersionFacts) -> None:
+    """Drift against the reference, this batch's labeling results, batches labeling this data."""
+    name, version = facts.contract.name, facts.version
+    if table_exists(conn, "main", SUMMARY):
+        found = _records(conn, f"SELECT * FROM main.{SUMMARY} WHERE dataset = ? AND "
+                         "version = ?", [name, version])
+        facts.drift = found[0] if found else None
+        facts.drift_columns = _records(
+            conn, f"SELECT \"column\", kind, test, statistic, p_value, threshold, drifted, psi, "
+            f"psi_band FROM main.{RESULTS} WHERE dataset = ? AND version = ? "
+            "ORDER BY drifted DESC, \"column\"", [name, version])
+    facts.labeling = scorecard_context(conn, name, version)
+    if table_exists(conn, "main", BATCHES):
+        # Batches of another dataset that label this one, newest first.
+        facts.labeled_by = _records(
+            conn, f"SELECT dataset, version, items, krippendorff_alpha, gold_accuracy, "
+            f"audit_accuracy, flagged_annotators FROM main.{BATCHES} WHERE labels_dataset = ? "
+            "ORDER BY dataset, version DESC", [name])
 
 
 def previous_version(contract: DatasetContract, layout: Layout, version: str) -> str | None:

@@ -40,6 +40,11 @@ def _env() -> Environment:
     return env
 
 
+def template(name: str) -> Any:
+    """A Jinja2 template from datasheets/templates, with the datasheet helpers."""
+    return _env().get_template(name)
+
+
 def changes(facts: VersionFacts, previous: VersionFacts | None) -> dict[str, Any] | None:
     """What changed since the previous version: rows, arriving columns, personal data, quality."""
     if previous is None:
@@ -88,7 +93,8 @@ class IndexEntry:
     rows: int
 
 
-def _write(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically, leaving an unchanged file untouched."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return  # unchanged: keep the file (and its timestamp) as it is
@@ -104,8 +110,8 @@ def write_datasheet(out_dir: Path, facts: VersionFacts,
     folder = out_dir / check_dataset_name(facts.contract.name)
     md_path = folder / f"{check_version(facts.version)}.md"
     html_path = folder / f"{facts.version}.html"
-    _write(md_path, markdown)
-    _write(html_path, html)
+    write_text(md_path, markdown)
+    write_text(html_path, html)
     return md_path, html_path
 
 
@@ -122,5 +128,5 @@ def write_index(out_dir: Path) -> Path:
                                   int(count)))
     text = _env().get_template("index.md.j2").render(entries=entries)
     path = out_dir / "index.md"
-    _write(path, text)
+    write_text(path, text)
     return path

@@ -131,3 +131,14 @@ def write_metrics(conn: duckdb.DuckDBPyConnection, dataset: str, version: str,
     conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
         (dataset, version, m.dimension, m.column, m.value, m.target, m.passed, measured_at)
         for m in metrics])
+
+
+def replace_dimension(conn: duckdb.DuckDBPyConnection, dataset: str, version: str,
+                      dimension: str, metrics: list[Metric], measured_at: datetime) -> None:
+    """Replace one dimension's rows of a version, e.g. accuracy once an audit is scored."""
+    table = ensure_table(conn, "main", METRICS_TABLE, _COLUMNS)
+    conn.execute(f"DELETE FROM {table} WHERE dataset = ? AND version = ? AND dimension = ?",
+                 [dataset, check_version(version), dimension])
+    conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        (dataset, version, m.dimension, m.column, m.value, m.target, m.passed, measured_at)
+        for m in metrics])

@@ -1,0 +1,152 @@
+"""Labeling stage: agreement, gold accuracy, consensus, audit sample and vendor scorecard."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dataops_assets.auditing import audit
+from dataops_assets.constants import LABELING, VENDOR_SCORECARD
+from dataops_assets.resources import DataStore
+from dataops_assets.stages.assets import common_asset_args, stage_key
+from governance.contracts import DatasetContract
+from governance.datasheet.render import template, write_text
+from governance.errors import GovernanceError
+from governance.labeling.batch import LabelingCheck, judge, measure_batch
+from governance.labeling.scorecard import build_scorecard, scorecard_context
+from governance.labeling.spec import LABELING_CHECKS, LabelingSpec, labeling_spec
+from governance.labeling.tables import ADJUDICATION, AUDIT_SAMPLE, CONSENSUS, write_batch
+from governance.quality.rules import quality_spec
+from governance.stages import VALIDATED
+from governance.storage import now_utc, transaction
+
+_CHECK_TEXT = {
+    "labeling_agreement": "Krippendorff's alpha across annotators meets the contract target.",
+    "labeling_gold_accuracy": "Every vendor's accuracy on gold items meets the contract target; "
+    "annotators below it are named.",
+    "labeling_audit_accuracy": "The seeded audit sample, scored by reviewers, meets the "
+    "accuracy target (or the Z1.4 acceptance number).",
+    "labeling_guidelines_current": "Every label was made under the guidelines version the "
+    "contract names.",
+}
+
+
+def _check_result(check: LabelingCheck) -> dg.AssetCheckResult:
+    metadata: dict[str, object] = {"failures": check.failures}
+    if check.value is not None:
+        metadata["value"] = dg.MetadataValue.float(round(float(check.value), 6))
+    if check.target is not None:
+        metadata["target"] = dg.MetadataValue.float(float(check.target))
+    for key, value in check.details.items():
+        metadata[key] = dg.MetadataValue.json(value)
+    return dg.AssetCheckResult(
+        check_name=check.name, passed=check.passed, description=check.description,
+        severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+        metadata=metadata)
+
+
+def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.AssetsDefinition:
+    """The labeling asset of an annotation dataset, with its checks."""
+    key = stage_key(contract.name, LABELING)
+    accuracy_target = quality_spec(contract).targets.get("accuracy")
+    args = common_asset_args(
+        contract, LABELING, f"agreement (Cohen, Fleiss, Krippendorff), gold accuracy per "
+        f"annotator and vendor, turnaround, throughput, cost, consensus labels with an "
+        f"adjudication queue, and a seeded audit sample for each batch labeling "
+        f"{spec.labels_dataset} under guidelines {spec.guidelines.version}.")
+    args["metadata"] = {"contract": args["metadata"]["contract"],
+                        "guidelines": dg.MetadataValue.path(str(spec.guidelines.path)),
+                        "guidelines_version": spec.guidelines.version}
+    # Not Dagster-blocking: the scorecard of a failed batch is what the manager needs most,
+    # so it must still run. Delivery is refused from the recorded outcome instead.
+    specs = [dg.AssetCheckSpec(
+        name, asset=key, blocking=False,
+        description=_CHECK_TEXT[name] + (" Blocks delivery." if name in spec.blocking else ""))
+        for name in LABELING_CHECKS]
+
+    @dg.asset(deps=[stage_key(contract.name, VALIDATED)], check_specs=specs, **args)
+    def labeling(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                 store: DataStore) -> dg.MaterializeResult:
+        version = context.partition_key
+        with duckdb.get_connection() as conn:
+            try:
+                result = measure_batch(conn, store.layout, contract, spec, version)
+            except GovernanceError as exc:
+                raise dg.Failure(description=str(exc)) from None
+            checks = judge(spec, result, accuracy_target)
+            with transaction(conn):
+                summary = write_batch(conn, contract, spec, version, result, checks,
+                                      accuracy_target, now_utc())
+        m = result.metrics
+        audit(store.data_dir, "check", contract.name, version, stage=LABELING,
+              checks=len(checks), failed=sum(not c.passed for c in checks),
+              audit_sample=result.audit.size, seed=result.audit.seed)
+        metadata: dict[str, object] = {
+            "labeling/krippendorff_alpha": dg.MetadataValue.float(
+                round(float(summary["krippendorff_alpha"]), 6)),
+            "labeling/fleiss_kappa": dg.MetadataValue.float(round(float(m.fleiss.kappa), 6)),
+            "labeling/gold_accuracy": dg.MetadataValue.float(round(float(m.gold_accuracy), 6)),
+            "labeling/cost_per_item": dg.MetadataValue.float(
+                round(float(summary["cost_per_item"]), 4)),
+            "labeling/labels_per_hour": dg.MetadataValue.float(
+                round(float(summary["labels_per_hour"]), 2)),
+            "labeling/median_seconds": dg.MetadataValue.float(
+                float(summary["median_seconds"])),
+            "labeling/adjudication_items": len(m.adjudication),
+            "labeling/flagged_annotators": dg.MetadataValue.json(
+                list(m.annotators.loc[m.annotators["flagged"], "annotator"])),
+            "audit/plan": summary["audit_plan"],
+            "audit/sample_size": result.audit.size,
+            "audit/seed": str(result.audit.seed),
+            "audit/scored": result.audit.audited,
+            "label_distribution": dg.MetadataValue.json(
+                {r.label: int(r.count) for r in m.distribution.itertuples()}),
+            "tables": dg.MetadataValue.json([f"{contract.name}.{t}" for t in (
+                CONSENSUS, ADJUDICATION, AUDIT_SAMPLE)]),
+        }
+        if result.audit.accuracy is not None:
+            metadata["quality/accuracy"] = dg.MetadataValue.float(
+                round(result.audit.accuracy, 6))
+        return dg.MaterializeResult(metadata=metadata,
+                                    check_results=[_check_result(c) for c in checks])
+
+    return labeling
+
+
+def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.AssetsDefinition:
+    """The vendor scorecard of each batch: a table and a Markdown page."""
+    accuracy_target = quality_spec(contract).targets.get("accuracy")
+    args = common_asset_args(
+        contract, VENDOR_SCORECARD, "one row per vendor and batch: gold and audited accuracy, "
+        "agreement with consensus, turnaround, throughput and cost, scored against the "
+        "contract's targets; also written as Markdown beside the datasheets.")
+    args["metadata"] = {"contract": args["metadata"]["contract"],
+                        "dagster/table_name": "main.vendor_scorecard"}
+
+    @dg.asset(deps=[stage_key(contract.name, LABELING)], **args)
+    def vendor_scorecard(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                         store: DataStore) -> dg.MaterializeResult:
+        version = context.partition_key
+        with duckdb.get_connection() as conn:
+            with transaction(conn):
+                card = build_scorecard(conn, contract.name, version, spec, accuracy_target)
+            lab = scorecard_context(conn, contract.name, version)
+        text = template("scorecard.md.j2").render(lab=lab)
+        path = Path(store.datasheets_dir) / contract.name / "scorecards" / f"{version}.md"
+        write_text(path, text)
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": len(card),
+            "vendors_meeting_targets": sum(bool(r["meets_targets"]) for r in card),
+            "scorecard": dg.MetadataValue.md(text),
+            "path": dg.MetadataValue.path(str(path)),
+        })
+
+    return vendor_scorecard
+
+
+def build_labeling_assets(contract: DatasetContract) -> list[dg.AssetsDefinition]:
+    """Labeling and scorecard assets when the contract declares a labeling stage."""
+    spec = labeling_spec(contract)
+    if spec is None:
+        return []
+    return [build_labeling_asset(contract, spec), build_scorecard_asset(contract, spec)]
