@@ -335,7 +335,15 @@ def load_contract(path: str | Path) -> DatasetContract:
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         raise _fail(path, _json_path(first["loc"]), first["msg"]) from None
-    return contract_from_model(path, odcs)
+    contract = contract_from_model(path, odcs)
+    # The labeling and drift sections are read by their own modules (which import this
+    # one); reading them here makes a mistake there fail at load, naming file and field.
+    from governance.drift.spec import drift_spec
+    from governance.labeling.spec import labeling_spec
+
+    drift_spec(contract)
+    labeling_spec(contract)
+    return contract
 
 
 def find_contract(directory: str | Path, name: str) -> DatasetContract:

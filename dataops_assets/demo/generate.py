@@ -1,4 +1,4 @@
-"""Deterministic demo batches for the support_tickets and loan_applications datasets.
+"""Deterministic demo batches for support_tickets, loan_applications and their labels.
 
 Each dataset gets two CSV batches: v1 (batch_001.csv) is clean, v2 (batch_002.csv)
 holds only new rows, drifts realistically and carries a fixed set of planted defects
@@ -20,6 +20,11 @@ loan_applications v2 (2500 rows)
 
 support_tickets v3 (400 rows, batch_003.csv)
     undeclared_pii  every row      an extra customer_phone column the contract does not declare
+
+loan_applications v2 also drifts on purpose: incomes up ~20 %, credit scores down ~35
+points and more debt consolidation, so it is the demo's drifted version.
+
+support_ticket_labels gets two labeling batches of v1 tickets (see demo/labels.py).
 
 Beside each batch, audit_00N.csv holds an audited sample (150 rows, seeded): the key
 and the values an auditor verified (tickets: the true category; loans: employment

@@ -15,7 +15,8 @@ SECTIONS = ("## Motivation", "## Composition", "## Collection process",
             "## Preprocessing, cleaning, labeling", "## Uses", "## Distribution",
             "## Maintenance", "## Lineage", "## Changes since the previous version")
 VERSIONS = [("support_tickets", "v1"), ("support_tickets", "v2"), ("support_tickets", "v3"),
-            ("loan_applications", "v1"), ("loan_applications", "v2")]
+            ("loan_applications", "v1"), ("loan_applications", "v2"),
+            ("support_ticket_labels", "v1"), ("support_ticket_labels", "v2")]
 
 
 def _dir() -> Path:
@@ -34,6 +35,11 @@ def test_every_demo_version_has_a_complete_datasheet(demo):
     assert all(f"| {d} | {v} |" in index for d, v in VERSIONS)
     v2 = (_dir() / "loan_applications" / "v2.md").read_text()
     assert "blocked" in v2 and "Compared with v1" in v2 and "cross_field_consistency" in v2
+    # The changes section carries the drift against the last delivered version.
+    assert "4 of 7 compared columns drift" in v2 and "**DATASET DRIFT**" in v2
+    assert "| credit_score | numeric | wasserstein_norm |" in v2
+    v1 = (_dir() / "loan_applications" / "v1.md").read_text()
+    assert "No reference version: nothing was delivered before v1" in v1
     v3 = (_dir() / "support_tickets" / "v3.md").read_text()
     assert "+customer_phone" in v3  # the undeclared column shows up in the changes
 

@@ -49,11 +49,21 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
     graph = defs.resolve_asset_graph()
     for name in contracts:
         keys = {k for k in graph.get_all_asset_keys() if k.path[0] == name}
-        assert {k.path[1] for k in keys} == {"intake", "cleaned", "validated", "pii_scan",
-                                             "delivered", "datasheet"}
+        stages = {"intake", "cleaned", "validated", "pii_scan", "delivered", "datasheet",
+                  "drift", "refresh_request"}
+        if name == "support_ticket_labels":
+            stages |= {"labeling", "vendor_scorecard"}
+        assert {k.path[1] for k in keys} == stages
         assert {graph.get(k).group_name for k in keys} == {name}
     assert defs.resolve_job_def("support_tickets_pipeline")
     assert defs.resolve_sensor_def("loan_applications_landing")
+    assert defs.resolve_sensor_def("loan_applications_drift_refresh")
+    assert defs.resolve_job_def("loan_applications_refresh")
+    # The pipeline job runs the stage chain; refresh requests only run when drift asks.
+    selected = {k.path[1] for k in defs.resolve_job_def("support_ticket_labels_pipeline")
+                .asset_layer.selected_asset_keys}
+    assert {"labeling", "vendor_scorecard", "drift"} <= selected
+    assert not {"refresh_request", "datasheet"} & selected
 
 
 def test_personal_columns_are_tagged_in_the_column_schema(defs):

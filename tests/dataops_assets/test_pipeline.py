@@ -24,7 +24,7 @@ def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def test_whole_demo_graph_materializes(demo, contracts):
     assert demo.exit_code == 0
-    assert "5 versions: 2 delivered, 3 blocked by checks, 0 failed" in demo.output
+    assert "7 versions: 3 delivered, 4 blocked by checks, 0 failed" in demo.output
     data_dir, instance = demo.data_dir, demo.instance
     layout = Layout(data_dir)
     # v1 of both datasets delivered: table and Parquet export agree.

@@ -1,0 +1,79 @@
+"""The labeling stage on the demo: two vendors, a weak annotator, audits and scorecards."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from governance.labeling.sampling import sample_size_for_proportion
+from governance.settings import Layout
+
+DATASET = "support_ticket_labels"
+
+
+def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def test_weak_annotator_is_singled_out_and_blocks_batch_one(demo) -> None:
+    flagged = _query(demo.data_dir, "SELECT version, annotator FROM labeling_annotators "
+                     "WHERE dataset = ? AND flagged ORDER BY 1, 2", [DATASET])
+    assert flagged == [("v1", "AC-03")]
+    # Batch 1 is refused for the vendor's gold accuracy; batch 2 (AC-03 replaced) delivered.
+    checks = dict(_query(demo.data_dir, "SELECT version, passed FROM check_results WHERE "
+                         "dataset = ? AND check_name = 'labeling_gold_accuracy'", [DATASET]))
+    assert checks == {"v1": False, "v2": True}
+    key = dg.AssetKey([DATASET, "delivered"])
+    assert demo.instance.get_materialized_partitions(key) == {"v2"}
+    vendors = _query(demo.data_dir, "SELECT vendor, meets_targets FROM vendor_scorecard "
+                     "WHERE dataset = ? AND version = 'v1' ORDER BY vendor", [DATASET])
+    assert vendors == [("acme_labeling", False), ("in_house", True)]
+    (alpha, fleiss, gold, adjudication), = _query(
+        demo.data_dir, "SELECT krippendorff_alpha, fleiss_kappa, gold_accuracy, "
+        "adjudication_items FROM labeling_batches WHERE dataset = ? AND version = 'v1'",
+        [DATASET])
+    assert 0.667 <= alpha < 0.95 and fleiss == pytest.approx(alpha, abs=0.01)
+    assert gold < 0.95
+    queued = _query(demo.data_dir, f'SELECT count(*) FROM "{DATASET}"."adjudication_queue" '
+                    "WHERE _version = 'v1'")
+    assert queued == [(adjudication,)]
+
+
+def test_audit_sample_has_the_stated_size_and_feeds_accuracy(demo) -> None:
+    for version in ("v1", "v2"):
+        (population, size, audited, accuracy), = _query(
+            demo.data_dir, "SELECT audit_population, audit_size, audited, audit_accuracy FROM "
+            "labeling_batches WHERE dataset = ? AND version = ?", [DATASET, version])
+        # 300 tickets x 3 annotators; ±3 points at 95 % with the finite-population correction.
+        assert population == 900
+        assert size == sample_size_for_proportion(900, 0.03, 0.95) == 489
+        rows = _query(demo.data_dir, f'SELECT vendor, count(*), avg(correct::INT) FROM '
+                      f'"{DATASET}"."audit_sample" WHERE _version = ? GROUP BY 1', [version])
+        assert sum(n for _, n, _ in rows) == size == audited
+        assert {v for v, _, _ in rows} == {"acme_labeling", "in_house"}
+        metric = _query(demo.data_dir, "SELECT value FROM quality_metrics WHERE dataset = ? "
+                        "AND version = ? AND dimension = 'accuracy' AND \"column\" = '*'",
+                        [DATASET, version])
+        assert metric == [(pytest.approx(accuracy),)]
+    # The weak annotator shows in batch 1's audited accuracy, not in batch 2's.
+    accuracy = dict(_query(demo.data_dir, "SELECT version, audit_accuracy FROM "
+                           "labeling_batches WHERE dataset = ?", [DATASET]))
+    assert accuracy["v1"] < 0.95 <= accuracy["v2"]
+
+
+def test_scorecards_and_datasheet_labeling_section(demo) -> None:
+    sheets = Path(os.environ["DATAOPS_DATASHEETS_DIR"])
+    card = (sheets / DATASET / "scorecards" / "v1.md").read_text()
+    assert card.startswith("# Vendor scorecard: support_ticket_labels v1")
+    assert "| acme_labeling | 4 |" in card and "| AC-03 | acme_labeling |" in card
+    sheet = (sheets / DATASET / "v1.md").read_text()
+    assert "Krippendorff's alpha (nominal)" in sheet and "Annotators singled out" in sheet
+    assert "n=489 of 900" in sheet
+    # The labeled dataset's own datasheet points at the batches that label it.
+    tickets = (sheets / "support_tickets" / "v1.md").read_text()
+    assert "labels come from the labeling program `support_ticket_labels` v2" in tickets
