@@ -9,8 +9,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dataops_assets.definitions import build_definitions
 from governance.labeling.sampling import sample_size_for_proportion
 from governance.settings import Layout
+from tests.conftest import CONTRACTS_DIR
 
 DATASET = "support_ticket_labels"
 
@@ -74,6 +76,10 @@ def test_scorecards_and_datasheet_labeling_section(demo) -> None:
     sheet = (sheets / DATASET / "v1.md").read_text()
     assert "Krippendorff's alpha (nominal)" in sheet and "Annotators singled out" in sheet
     assert "n=489 of 900" in sheet
-    # The labeled dataset's own datasheet points at the batches that label it.
+    # The labeled dataset's datasheet, regenerated once batches exist, points at them.
+    defs = build_definitions(CONTRACTS_DIR, demo.data_dir)
+    assert defs.resolve_job_def("support_tickets_datasheet").execute_in_process(
+        instance=demo.instance, partition_key="v1").success
     tickets = (sheets / "support_tickets" / "v1.md").read_text()
     assert "labels come from the labeling program `support_ticket_labels` v2" in tickets
+    assert "flagged: AC-03" in tickets

@@ -80,9 +80,13 @@ def test_quality_metrics_hold_every_dimension_for_every_version(demo):
     for d, v, dim in rows:
         got[(d, v)].add(dim)
     versions = [("support_tickets", "v1"), ("support_tickets", "v2"), ("support_tickets", "v3"),
-                ("loan_applications", "v1"), ("loan_applications", "v2")]
+                ("loan_applications", "v1"), ("loan_applications", "v2"),
+                ("support_ticket_labels", "v1"), ("support_ticket_labels", "v2")]
     assert got == {key: set(DIMENSIONS) for key in versions}
-    assert all(v != "v1" for _, v, _ in missed)
+    # Clean first versions meet every target, except the labeling batch whose audit found
+    # the weak annotator's labels.
+    assert {(d, v, m) for d, v, m in missed if v == "v1"} == {
+        ("support_ticket_labels", "v1", "accuracy")}
     mat = instance.get_latest_materialization_event(
         dg.AssetKey(["loan_applications", "validated"])).asset_materialization
     assert {f"quality/{d}" for d in DIMENSIONS} <= set(mat.metadata)

@@ -105,3 +105,17 @@ def test_datasheet_is_readable_in_the_ui(ui, page):
     page.wait_for_timeout(1500)  # let the dialog finish fading in before the screenshot
     page.screenshot(path=str(DOCS / "datasheet.png"), full_page=False)
     page.get_by_text("Changes since the previous version").first.wait_for()
+
+
+def test_refresh_request_and_vendor_scorecard_in_the_ui(ui, page):
+    # The drifted loan version's refresh request, with its evidence, is an asset event.
+    page.goto(f"{ui}/assets/loan_applications/refresh_request?view=overview")
+    page.get_by_text("dispatched").first.wait_for()
+    page.get_by_text("reference_version").first.wait_for()
+    page.goto(f"{ui}/assets/loan_applications/drift?view=checks")
+    page.get_by_text("drift_within_threshold").first.wait_for()
+    # The labeling batch's scorecard names the weak annotator.
+    page.goto(f"{ui}/assets/support_ticket_labels/vendor_scorecard?view=overview")
+    page.get_by_text("vendors_meeting_targets").first.wait_for()
+    page.goto(f"{ui}/assets/support_ticket_labels/labeling?view=checks")
+    page.get_by_text("labeling_gold_accuracy").first.wait_for()
