@@ -41,14 +41,14 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance) 
     # refresh requests exist before the UI starts (the daemon then finds them recorded).
     requests = [r for contract in contracts.values()
                 for r in tick_drift_sensor(defs, instance, contract)]
-    print(f"\n{'dataset':<20} {'version':<8} {'status':<10} stages / reasons")
+    print(f"\n{'dataset':<22} {'version':<8} {'status':<10} stages / reasons")
     for o in outcomes:
         detail = ", ".join(o.materialized)
         if o.failed_checks:
             detail += f" | failed checks: {', '.join(o.failed_checks)}"
-        print(f"{o.dataset:<20} {o.version:<8} {o.status:<10} {detail}")
+        print(f"{o.dataset:<22} {o.version:<8} {o.status:<10} {detail}")
         for err in o.errors:
-            print(f"{'':<40} {err.splitlines()[0]}")
+            print(f"{'':<42} {err.splitlines()[0]}")
     print(f"\nrefresh requests raised by drift: {len(requests)}")
     for r in requests:
         print(f"  {r.dataset} {r.version}: {r.share_drifted:.0%} of columns drifted from "
