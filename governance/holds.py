@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from governance.identifiers import check_dataset_name, check_version
+from governance.jsonfile import locked_json
 
 
 @dataclass(frozen=True)
@@ -30,16 +29,8 @@ class HoldBook:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextmanager
-    def _locked(self) -> Iterator[dict[str, dict[str, dict[str, str]]]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.with_suffix(".lock").open("a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            data = json.loads(self.path.read_text()) if self.path.exists() else {}
-            yield data
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-            os.replace(tmp, self.path)
+    def _locked(self) -> AbstractContextManager[dict[str, Any]]:
+        return locked_json(self.path)
 
     def add(self, dataset: str, version: str, reason: str, now: datetime | None = None) -> Hold:
         """Place a hold; placing it again keeps the first one."""

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from governance.identifiers import check_dataset_name, check_version
+from governance.jsonfile import locked_json
 
 REQUESTED = "requested"
 DISPATCHED = "dispatched"
@@ -46,16 +44,8 @@ class RefreshLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextmanager
-    def _locked(self) -> Iterator[dict[str, dict[str, dict[str, Any]]]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.with_suffix(".lock").open("a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            data = json.loads(self.path.read_text()) if self.path.exists() else {}
-            yield data
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-            os.replace(tmp, self.path)
+    def _locked(self) -> AbstractContextManager[dict[str, Any]]:
+        return locked_json(self.path)
 
     def record(self, request: RefreshRequest) -> bool:
         """Record a request; False (and nothing written) when this version already has one."""
