@@ -8,6 +8,7 @@ from dataops_assets.constants import (
     DRIFT,
     META_DATASET_DRIFT,
     META_DRIFTED_COLUMNS,
+    META_EVIDENCE,
     META_LABEL_DRIFT,
     META_REFERENCE,
     META_SHARE_DRIFTED,
@@ -41,6 +42,14 @@ def drift_table(report: DriftReport) -> str:
         lines.append(f"| {s.column} | schema | {s.change} | - | - | - | YES | "
                      f"{s.reference_type or '-'} -> {s.current_type or '-'} |")
     return "\n".join(lines)
+
+
+def evidence(report: DriftReport) -> dict[str, dict[str, object]]:
+    """The numbers behind each drifted column, carried into the refresh request."""
+    rows = {r["column"]: r for r in report.as_rows()}
+    return {name: {k: rows[name].get(k) for k in ("kind", "test", "statistic", "p_value",
+                                                    "threshold", "psi", "psi_band")}
+            for name in report.drifted_columns}
 
 
 def build_drift_asset(contract: DatasetContract) -> dg.AssetsDefinition:
@@ -89,6 +98,7 @@ def build_drift_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         }
         if report is not None:
             metadata["drift/results"] = dg.MetadataValue.md(drift_table(report))
+            metadata[META_EVIDENCE] = dg.MetadataValue.json(evidence(report))
             for c in report.columns:
                 if c.psi is not None:
                     metadata[f"drift/psi/{c.column}"] = dg.MetadataValue.float(round(c.psi, 6))

@@ -8,6 +8,7 @@ from dataops_assets.constants import (
     DRIFT,
     META_DATASET_DRIFT,
     META_DRIFTED_COLUMNS,
+    META_EVIDENCE,
     META_LABEL_DRIFT,
     META_REFERENCE,
     META_SHARE_DRIFTED,
@@ -48,7 +49,7 @@ def request_from_event(contract: DatasetContract, job: str,
         share_drifted=float(_value(meta, META_SHARE_DRIFTED, 0.0)),
         drifted_columns=tuple(_value(meta, META_DRIFTED_COLUMNS, []) or []),
         label_drift={"True": True, "False": False}.get(label), job=job,
-        requested_at=now_iso())
+        requested_at=now_iso(), evidence=dict(_value(meta, META_EVIDENCE, {}) or {}))
 
 
 def build_drift_sensor(contract: DatasetContract) -> dg.SensorDefinition:
@@ -127,6 +128,7 @@ def build_refresh_request_asset(contract: DatasetContract) -> dg.AssetsDefinitio
             "reference_version": request.reference_version,
             "share_drifted": dg.MetadataValue.float(request.share_drifted),
             "drifted_columns": dg.MetadataValue.json(list(request.drifted_columns)),
+            "evidence": dg.MetadataValue.json(request.evidence),
             "label_drift": str(request.label_drift),
             "requested_at": request.requested_at,
             "status": request.status,

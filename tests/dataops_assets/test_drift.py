@@ -46,6 +46,10 @@ def test_drifted_version_raises_exactly_one_refresh_request(demo) -> None:
     assert [(r.version, r.reference_version, r.status) for r in requests] == [
         ("v2", "v1", DISPATCHED)]
     assert "credit_score" in requests[0].drifted_columns
+    # The evidence: each drifted column's test, statistic and threshold (numbers only).
+    score = requests[0].evidence["credit_score"]
+    assert score["test"] == "wasserstein_norm" and score["statistic"] >= score["threshold"]
+    assert set(requests[0].evidence) == set(requests[0].drifted_columns)
     # The refresh job ran once, under the sensor's run key, and wrote the evidence row.
     runs = demo.instance.get_runs(dg.RunsFilter(tags={
         "dagster/run_key": requests[0].run_key}))
