@@ -367,7 +367,7 @@ def measure(mode: str, rows: int, found: Measurement, repeat: int, repeats: int)
     found.peak_mb.append(out["peak_mb"])
     found.base_mb.append(out["base_mb"])
     found.last = out
-    print(f"  {rows:>11,} {mode:<10} run {repeat + 1}/{repeats}: {out['seconds']:8.3f} s "
+    print(f"  {found.rows:>11,} {mode:<10} run {repeat + 1}/{repeats}: {out['seconds']:8.3f} s "
           f"(warm-up call {out['first_seconds']:.3f} s), peak {out['peak_mb']:6.0f} MB",
           flush=True)
 

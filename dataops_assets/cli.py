@@ -12,6 +12,7 @@ import dagster as dg
 from dataops_assets.cli_audit import add_audit_commands
 from dataops_assets.cli_erase import add_erase_command
 from dataops_assets.cli_export import add_export_command
+from dataops_assets.cli_labeling import add_labeling_commands
 from dataops_assets.cli_retention import add_retention_commands
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
@@ -19,6 +20,8 @@ from dataops_assets.runner import run_version
 from governance.contracts import find_contract, load_contracts
 from governance.errors import GovernanceError
 from governance.identifiers import check_version
+from governance.labeling.files import save_verdicts
+from governance.labeling.spec import labeling_spec
 from governance.pii.engine import DEFAULT_MODEL
 from governance.pii.sampling import DEFAULT_CONFIDENCE, DEFAULT_MIN_PREVALENCE
 from governance.pii.scan import scan_file
@@ -61,10 +64,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_reference(args: argparse.Namespace) -> int:
     """Store an audited reference sample for a version (feeds the accuracy dimension)."""
     contract = find_contract(contracts_dir_from_env(), args.dataset)
-    stored = save_reference(Layout(data_dir_from_env()), contract, check_version(args.version),
-                            Path(args.path))
+    layout, version = Layout(data_dir_from_env()), check_version(args.version)
+    spec = labeling_spec(contract)
+    # A labeling batch's reference is its reviewers' verdicts, scored on the audit sample.
+    stored = (save_reference(layout, contract, version, Path(args.path)) if spec is None
+              else save_verdicts(layout, contract, spec, version, Path(args.path)))
     print(f"stored reference sample for {contract.name} {args.version} at {stored}; "
-          "re-materialize the validated stage to measure accuracy")
+          "re-materialize the validated (or labeling) stage to measure accuracy")
     return 0
 
 
@@ -120,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub)
     add_export_command(sub)
     add_erase_command(sub)
+    add_labeling_commands(sub)
     demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets")
     demo.set_defaults(func=cmd_demo)
     contracts = sub.add_parser("contracts", help="validate the contracts and list datasets")

@@ -73,3 +73,23 @@ def test_dagster_definitions_validate(env):
                             env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_refresh_requests_and_gold_commands(env, demo, tmp_path):
+    shown = _run({**env, "DATAOPS_DATA_DIR": str(demo.data_dir)}, "refresh-requests",
+                 "--dataset", "loan_applications")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("loan_applications v2: ")
+    assert "drifted from v1" in lines[0] and "dispatched" in lines[0]
+    gold = demo.source_dir / "support_ticket_labels" / "gold.csv"
+    refused = _run(env, "gold", str(gold), "--dataset", "support_tickets")
+    assert refused.returncode == 2 and "declares no labeling stage" in refused.stderr
+    stored = _run(env, "gold", str(gold), "--dataset", "support_ticket_labels")
+    assert stored.returncode == 0, stored.stderr
+    assert (Path(env["DATAOPS_DATA_DIR"]) / "labeling" / "support_ticket_labels" /
+            "gold.csv").read_bytes() == gold.read_bytes()
+    bad = tmp_path / "bad_gold.csv"
+    bad.write_text("ticket,label\nT-000001,billing\n")
+    missing = _run(env, "gold", str(bad), "--dataset", "support_ticket_labels")
+    assert missing.returncode == 2 and "lacks columns: item_id" in missing.stderr
