@@ -197,17 +197,30 @@ def categorical_drift(name: str, reference: pd.Series, current: pd.Series,
     note = ""
     p_value: float | None
     if n_ref <= t.small_reference_rows:
-        test, threshold = "chisquare", t.chi2_p_value
-        if new := int(np.sum(ref_counts == 0)):
-            # Expected count 0 makes scipy divide by zero; a value never seen before is drift.
-            statistic, p_value = float("inf"), 0.0
+        threshold = t.chi2_p_value
+        new = int(np.sum(ref_counts == 0))
+        if new:
             note = f"{new} categor{'y' if new == 1 else 'ies'} not present in the reference."
-        elif len(ref_counts) == 1:
-            # One and the same value on both sides: nothing can differ (scipy would give NaN).
-            statistic, p_value = 0.0, 1.0
+        if t.chi2_test == "two_sample":
+            test = "chisquare_2sample"
+            if len(ref_counts) == 1:
+                statistic, p_value = 0.0, 1.0  # one shared value: nothing can differ
+            else:
+                # Test of homogeneity on the 2 x k table: both sides are samples.
+                result = stats.chi2_contingency(np.vstack([ref_counts, cur_counts]),
+                                                correction=False)
+                statistic, p_value = float(result.statistic), float(result.pvalue)
         else:
-            result = stats.chisquare(cur_counts, ref_counts * (n_cur / n_ref))
-            statistic, p_value = float(result.statistic), float(result.pvalue)
+            test = "chisquare"
+            if new:
+                # Expected count 0 makes scipy divide by zero; a value never seen is drift.
+                statistic, p_value = float("inf"), 0.0
+            elif len(ref_counts) == 1:
+                # One and the same value on both sides: nothing can differ (scipy: NaN).
+                statistic, p_value = 0.0, 1.0
+            else:
+                result = stats.chisquare(cur_counts, ref_counts * (n_cur / n_ref))
+                statistic, p_value = float(result.statistic), float(result.pvalue)
         drifted = p_value <= threshold
     else:
         test, threshold, p_value = "jensenshannon", t.jensenshannon, None

@@ -25,7 +25,12 @@ _CONTRACT_KEYS: dict[str, str] = {
     "psiModerate": "psi_moderate",
     "psiMajor": "psi_major",
     "topTokens": "top_tokens",
+    "chi2Test": "chi2_test",
 }
+# Two-sample (contingency) by default; "evidently" is Evidently's goodness of fit against the
+# reference shares, which ignores the reference's own sampling noise and so flags unchanged
+# columns far more often than 5 % when both sides are small (kept for parity checks).
+CHI2_TESTS = ("two_sample", "evidently")
 # Each field's allowed range, phrased the way the error message shows it.
 _PROBABILITIES = {"ks_p_value", "chi2_p_value", "share"}
 _COUNTS = {"small_reference_rows", "top_tokens"}
@@ -45,6 +50,7 @@ class DriftThresholds:
     psi_moderate: float = 0.1
     psi_major: float = 0.25
     top_tokens: int = 200
+    chi2_test: str = "two_sample"
 
     def __post_init__(self) -> None:
         # Checked here too so thresholds built in code are held to the contract's rules.
@@ -78,12 +84,16 @@ class DriftThresholds:
                 raise DriftError(
                     f"Drift threshold '{key}' in the contract {problem}. Allowed keys: {allowed}."
                 )
-            changes[name] = int(value) if name in _COUNTS else float(value)
+            changes[name] = (value if name == "chi2_test" else
+                             int(value) if name in _COUNTS else float(value))
         return replace(cls(), **changes)
 
 
 def _range_problem(name: str, value: Any) -> str | None:
     """Why a threshold value is unusable, or None when it is fine."""
+    if name == "chi2_test":
+        return None if value in CHI2_TESTS else (
+            f"must be one of {', '.join(CHI2_TESTS)}, got {value!r}")
     # bool is an int subclass; `true` in YAML is a typo, never a threshold.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"must be a number, got {value!r}"

@@ -194,7 +194,7 @@ def test_booleans_are_tested_as_categories() -> None:
     # Expected (scale 4/4 = 1): True 2, False 2; observed True 3, False 1.
     # chi² = 1²/2 + 1²/2 = 1.0 with 1 degree of freedom: p = erfc(sqrt(1/2)) ≈ 0.3173.
     result = numeric_drift("flag", pd.Series([True, True, False, False]),
-                           pd.Series([True, True, True, False]))
+                           pd.Series([True, True, True, False]), EVIDENTLY)
     assert (result.kind, result.test) == (CATEGORICAL, "chisquare")
     assert result.statistic == pytest.approx(1.0, rel=1e-12)
     assert result.p_value == pytest.approx(math.erfc(math.sqrt(0.5)), rel=1e-9)
@@ -207,10 +207,12 @@ def test_text_in_a_numeric_column_is_a_clear_error() -> None:
 
 # --- categorical: chi-square with Evidently's expected counts ------------------------------
 
+EVIDENTLY = DriftThresholds(chi2_test="evidently")
+
 def test_chisquare_two_categories_by_hand() -> None:
     # Reference a6 b4 (n=10), current a2 b3 (n=5): expected = ref count * 5/10 = [3, 2].
     # chi² = (2-3)²/3 + (3-2)²/2 = 1/3 + 1/2 = 5/6; 1 dof: p = erfc(sqrt(5/12)) ≈ 0.361.
-    result = categorical_drift("c", cats("a6 b4"), cats("a2 b3"))
+    result = categorical_drift("c", cats("a6 b4"), cats("a2 b3"), EVIDENTLY)
     assert result.test == "chisquare"
     assert result.statistic == pytest.approx(5 / 6, rel=1e-12)
     assert result.p_value == pytest.approx(math.erfc(math.sqrt(5 / 12)), rel=1e-9)
@@ -221,14 +223,14 @@ def test_chisquare_two_categories_by_hand() -> None:
 def test_chisquare_three_categories_by_hand() -> None:
     # Reference a5 b3 c2 (n=10), current a4 b8 c8 (n=20): expected = [10, 6, 4].
     # chi² = 36/10 + 4/6 + 16/4 = 124/15 ≈ 8.267; 2 dof: p = exp(-chi²/2) = exp(-62/15).
-    result = categorical_drift("c", cats("a5 b3 c2"), cats("a4 b8 c8"))
+    result = categorical_drift("c", cats("a5 b3 c2"), cats("a4 b8 c8"), EVIDENTLY)
     assert result.statistic == pytest.approx(124 / 15, rel=1e-12)
     assert result.p_value == pytest.approx(math.exp(-62 / 15), rel=1e-9)
     assert result.drifted is True
 
 
 def test_chisquare_p_value_exactly_at_threshold_counts_as_drift() -> None:
-    p = categorical_drift("c", cats("a6 b4"), cats("a2 b3")).p_value
+    p = categorical_drift("c", cats("a6 b4"), cats("a2 b3")).p_value  # two-sample
     assert p is not None
     assert categorical_drift("c", cats("a6 b4"), cats("a2 b3"),
                              DriftThresholds(chi2_p_value=p)).drifted is True
@@ -237,7 +239,7 @@ def test_chisquare_p_value_exactly_at_threshold_counts_as_drift() -> None:
 
 
 def test_new_category_is_drift_without_dividing_by_zero() -> None:
-    result = categorical_drift("c", cats("a2 b1"), cats("a1 b1 c2"))
+    result = categorical_drift("c", cats("a2 b1"), cats("a1 b1 c2"), EVIDENTLY)
     assert result.statistic == math.inf
     assert result.p_value == 0.0
     assert result.drifted is True
@@ -245,13 +247,47 @@ def test_new_category_is_drift_without_dividing_by_zero() -> None:
 
 
 def test_one_shared_category_is_not_drift() -> None:
-    result = categorical_drift("c", cats("a2"), cats("a3"))
-    assert (result.statistic, result.p_value, result.drifted) == (0.0, 1.0, False)
+    for thresholds in (None, EVIDENTLY):
+        result = categorical_drift("c", cats("a2"), cats("a3"), thresholds)
+        assert (result.statistic, result.p_value, result.drifted) == (0.0, 1.0, False)
+
+
+def test_two_sample_chisquare_by_hand() -> None:
+    # Default test of homogeneity on [[6, 4], [2, 3]]: row sums 10, 5; column sums 8, 7;
+    # expected [[16/3, 14/3], [8/3, 7/3]]; every |o - e| = 2/3, so
+    # chi² = 4/9 · (3/16 + 3/14 + 3/8 + 3/7) = 15/28; 1 dof: p = erfc(sqrt(15/56)).
+    result = categorical_drift("c", cats("a6 b4"), cats("a2 b3"))
+    assert result.test == "chisquare_2sample"
+    assert result.statistic == pytest.approx(15 / 28, rel=1e-12)
+    assert result.p_value == pytest.approx(math.erfc(math.sqrt(15 / 56)), rel=1e-9)
+    assert result.drifted is False
+    # A new category is counted like any other (no division by zero): [[2,1,0],[1,1,2]],
+    # expected from the pooled shares 3/7, 2/7, 2/7.
+    fresh = categorical_drift("c", cats("a2 b1"), cats("a1 b1 c2"))
+    expected = stats.chi2_contingency([[2, 1, 0], [1, 1, 2]], correction=False)
+    assert fresh.statistic == pytest.approx(expected.statistic, rel=1e-12)
+    assert fresh.note == "1 category not present in the reference."
+
+
+def test_two_sample_keeps_false_alarms_near_the_nominal_rate() -> None:
+    # 400 unchanged 6-category columns, 300 rows a side: Evidently's goodness of fit treats
+    # the reference shares as exact and raises far more than 5 % false alarms.
+    rng = np.random.default_rng(7)
+    shares = [0.3, 0.25, 0.2, 0.1, 0.1, 0.05]
+    alarms = {"two_sample": 0, "evidently": 0}
+    for _ in range(400):
+        ref = pd.Series(rng.choice(6, 300, p=shares)).astype(str)
+        cur = pd.Series(rng.choice(6, 300, p=shares)).astype(str)
+        for mode in alarms:
+            alarms[mode] += categorical_drift("c", ref, cur,
+                                              DriftThresholds(chi2_test=mode)).drifted
+    assert alarms["two_sample"] / 400 < 0.09
+    assert alarms["evidently"] / 400 > 0.15
 
 
 def test_categorical_switch_at_small_reference_rows() -> None:
     cur = cats("a5 b5")
-    assert categorical_drift("c", cats("a500 b500"), cur).test == "chisquare"
+    assert categorical_drift("c", cats("a500 b500"), cur).test == "chisquare_2sample"
     assert categorical_drift("c", cats("a501 b500"), cur).test == "jensenshannon"
 
 

@@ -27,10 +27,20 @@ CURRENT = REFERENCE.assign(
     status=["open", "open", "pending", "pending"],
 )
 KINDS = {"amount": NUMERIC, "score": NUMERIC, "status": CATEGORICAL, "label": CATEGORICAL}
+# Four rows a side are too few for the two-sample chi-square to see anything; these cases
+# use Evidently's goodness-of-fit flavour, whose numbers are worked out above.
+EV = DriftThresholds(chi2_test="evidently")
+
+
+def compare(reference: pd.DataFrame, current: pd.DataFrame, kinds: dict[str, str],
+            **kwargs: object) -> DriftReport:
+    """compare_frames with the Evidently chi-square unless the test says otherwise."""
+    kwargs.setdefault("thresholds", EV)
+    return compare_frames(reference, current, kinds, **kwargs)
 
 
 def test_exactly_half_drifted_is_dataset_drift() -> None:
-    report = compare_frames(REFERENCE, CURRENT, KINDS, label_column="label",
+    report = compare(REFERENCE, CURRENT, KINDS, label_column="label",
                             reference_version="v1")
     assert [c.column for c in report.columns] == ["amount", "score", "status", "label"]
     assert report.drifted_columns == ["amount", "status"]
@@ -40,15 +50,15 @@ def test_exactly_half_drifted_is_dataset_drift() -> None:
 
 
 def test_share_threshold_above_half_is_not_dataset_drift() -> None:
-    report = compare_frames(REFERENCE, CURRENT, KINDS,
-                            thresholds=DriftThresholds.from_mapping({"share": 0.75}))
+    report = compare(REFERENCE, CURRENT, KINDS, thresholds=DriftThresholds.from_mapping(
+        {"share": 0.75, "chi2Test": "evidently"}))
     assert report.share_drifted == 0.5
     assert report.dataset_drift is False
 
 
 def test_missing_column_is_not_tested_and_left_out_of_the_share() -> None:
     kinds = {**KINDS, "gone": NUMERIC}
-    report = compare_frames(REFERENCE, CURRENT.assign(extra=1), kinds)
+    report = compare(REFERENCE, CURRENT.assign(extra=1), kinds)
     gone = report.columns[-1]
     assert (gone.column, gone.test, gone.drifted) == ("gone", "not_tested", False)
     assert gone.note == "Not tested: the column is missing from the reference and current data."
@@ -57,29 +67,29 @@ def test_missing_column_is_not_tested_and_left_out_of_the_share() -> None:
 
 
 def test_column_missing_on_one_side_says_which() -> None:
-    report = compare_frames(REFERENCE, CURRENT.drop(columns="score"), {"score": NUMERIC})
+    report = compare(REFERENCE, CURRENT.drop(columns="score"), {"score": NUMERIC})
     assert report.columns[0].note == "Not tested: the column is missing from the current data."
     assert report.share_drifted == 0.0
     assert report.dataset_drift is False
 
 
 def test_label_drift_is_none_without_a_tested_label() -> None:
-    assert compare_frames(REFERENCE, CURRENT, KINDS).label_drift is None
-    untested = compare_frames(REFERENCE, CURRENT.drop(columns="label"), KINDS,
+    assert compare(REFERENCE, CURRENT, KINDS).label_drift is None
+    untested = compare(REFERENCE, CURRENT.drop(columns="label"), KINDS,
                               label_column="label")
     assert untested.label_drift is None
 
 
 def test_label_drift_when_the_label_shifts() -> None:
     current = CURRENT.assign(label=["maybe"] * 4)
-    report = compare_frames(REFERENCE, current, KINDS, label_column="label")
+    report = compare(REFERENCE, current, KINDS, label_column="label")
     assert report.label_drift is True
     assert report.drifted_columns == ["amount", "status", "label"]
 
 
 def test_text_column_in_a_report() -> None:
     current = CURRENT.assign(comment=["awful", "terrible indeed", "bad", None])
-    report = compare_frames(REFERENCE, current, {"comment": TEXT})
+    report = compare(REFERENCE, current, {"comment": TEXT})
     (comment,) = report.columns
     assert comment.test == "text_length_ks"
     assert comment.oov_share == 1.0
@@ -89,11 +99,11 @@ def test_text_column_in_a_report() -> None:
 
 def test_unknown_kind_is_rejected() -> None:
     with pytest.raises(DriftError, match="Column 'amount' has drift kind 'money'"):
-        compare_frames(REFERENCE, CURRENT, {"amount": "money"})
+        compare(REFERENCE, CURRENT, {"amount": "money"})
 
 
 def test_schema_changes_from_declared_schemas() -> None:
-    report = compare_frames(REFERENCE, CURRENT, KINDS,
+    report = compare(REFERENCE, CURRENT, KINDS,
                             reference_schema={"amount": "number", "old": "string"},
                             current_schema={"amount": "NUMBER", "new": "integer"})
     assert report.schema == [SchemaChange("new", "added", None, "integer"),
@@ -102,7 +112,7 @@ def test_schema_changes_from_declared_schemas() -> None:
 
 def test_schema_changes_from_the_frames_dtypes() -> None:
     current = CURRENT.drop(columns="comment").assign(score=[10, 11, 12, 13], extra=1.5)
-    report = compare_frames(REFERENCE, current, {})
+    report = compare(REFERENCE, current, {})
     assert report.columns == []
     assert report.schema == [
         SchemaChange("comment", "removed", str(REFERENCE["comment"].dtype), None),
@@ -113,11 +123,11 @@ def test_schema_changes_from_the_frames_dtypes() -> None:
 
 def test_one_sided_schema_is_rejected() -> None:
     with pytest.raises(DriftError, match="or of neither"):
-        compare_frames(REFERENCE, CURRENT, KINDS, reference_schema={"amount": "number"})
+        compare(REFERENCE, CURRENT, KINDS, reference_schema={"amount": "number"})
 
 
 def test_rows_are_flat_and_json_safe() -> None:
-    report = compare_frames(REFERENCE, CURRENT, {**KINDS, "gone": NUMERIC})
+    report = compare(REFERENCE, CURRENT, {**KINDS, "gone": NUMERIC})
     rows = report.as_rows()
     json.dumps(rows, allow_nan=False)  # raises on NaN or infinity
     amount, _, status, _, gone = rows
@@ -137,7 +147,7 @@ def test_rows_are_flat_and_json_safe() -> None:
 
 
 def test_summary() -> None:
-    report = compare_frames(REFERENCE, CURRENT, KINDS, label_column="label",
+    report = compare(REFERENCE, CURRENT, KINDS, label_column="label",
                             reference_version="v3",
                             reference_schema={"a": "string"}, current_schema={"a": "integer"})
     assert report.summary() == {

@@ -91,3 +91,10 @@ def test_psi_bands_follow_overridden_thresholds() -> None:
     t = DriftThresholds(psi_moderate=0.2, psi_major=0.4)
     assert [psi_band(x, t) for x in (0.19, 0.2, 0.39, 0.4)] == [
         "none", "moderate", "moderate", "major"]
+
+
+def test_chi2_test_choice() -> None:
+    assert DriftThresholds().chi2_test == "two_sample"
+    assert DriftThresholds.from_mapping({"chi2Test": "evidently"}).chi2_test == "evidently"
+    with pytest.raises(DriftError, match=r"chi2Test.*two_sample, evidently"):
+        DriftThresholds.from_mapping({"chi2Test": "fisher"})
