@@ -19,7 +19,7 @@ by column (test, score, drift decision, and the dataset verdict) and exits with 
 when any of them differs. It also times `governance.labeling.metrics.compute_batch` on a
 synthetic batch of 30,000 items x 3 annotators (no peer for that).
 
-    /tmp/venvtest/.venv/bin/python bench/drift.py [--sizes 800 100000 1000000] [--repeats 3]
+    .venv/bin/python bench/drift.py [--sizes 800 100000 1000000] [--repeats 3]
 """
 
 from __future__ import annotations
