@@ -32,9 +32,10 @@ def test_weak_annotator_is_singled_out_and_blocks_batch_one(demo) -> None:
     assert checks == {"v1": False, "v2": True}
     key = dg.AssetKey([DATASET, "delivered"])
     assert demo.instance.get_materialized_partitions(key) == {"v2"}
-    vendors = _query(demo.data_dir, "SELECT vendor, meets_targets FROM vendor_scorecard "
-                     "WHERE dataset = ? AND version = 'v1' ORDER BY vendor", [DATASET])
-    assert vendors == [("acme_labeling", False), ("in_house", True)]
+    vendors = _query(demo.data_dir, "SELECT version, vendor, meets_targets FROM "
+                     "vendor_scorecard WHERE dataset = ? ORDER BY 1, 2", [DATASET])
+    assert vendors == [("v1", "acme_labeling", False), ("v1", "in_house", True),
+                       ("v2", "acme_labeling", True), ("v2", "in_house", True)]
     (alpha, fleiss, gold, adjudication), = _query(
         demo.data_dir, "SELECT krippendorff_alpha, fleiss_kappa, gold_accuracy, "
         "adjudication_items FROM labeling_batches WHERE dataset = ? AND version = 'v1'",
