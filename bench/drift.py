@@ -36,21 +36,17 @@ os.environ["ITERATIVE_DO_NOT_TRACK"] = "1"
 
 import argparse  # after the environment is set
 import json
-import platform
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import version as package_version
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the parent process must not import numpy or pandas (see run_child)
     import pandas as pd
 
-from drift_data import (  # bench/ is on sys.path when the script runs
+from common import load_average, machine, peak_rss_mb, run_child  # bench/ is on sys.path
+from drift_data import (
     CATEGORICAL,
     COLUMNS,
     GOLD_ITEMS,
@@ -64,6 +60,7 @@ from drift_data import (  # bench/ is on sys.path when the script runs
 )
 
 DEFAULT_SIZES = (800, 100_000, 1_000_000)
+PACKAGES = ("evidently", "pandas", "numpy", "scipy")
 DEFAULT_REPEATS = 3
 OURS, EVIDENTLY, LABELING = "ours", "evidently", "labeling"
 ENGINES = (OURS, EVIDENTLY)
@@ -84,11 +81,6 @@ WARMUP_RATINGS = 3_000
 
 
 # --- child side: everything below runs in a fresh interpreter per measurement -------------
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_ours(reference: pd.DataFrame, current: pd.DataFrame) -> tuple[float, dict[str, Any]]:
@@ -192,9 +184,9 @@ def child_drift(engine: str, rows: int) -> dict[str, Any]:
     runner = _run_evidently if engine == EVIDENTLY else _run_ours
     warm = min(rows, WARMUP_ROWS)
     first_seconds, _ = runner(reference.iloc[:warm], current.iloc[:warm])
-    base_mb = _peak_rss_mb()
+    base_mb = peak_rss_mb()
     seconds, results = runner(reference, current)
-    return {"seconds": seconds, "first_seconds": first_seconds, "peak_mb": _peak_rss_mb(),
+    return {"seconds": seconds, "first_seconds": first_seconds, "peak_mb": peak_rss_mb(),
             "base_mb": base_mb, "results": results, "network_attempts": attempts}
 
 
@@ -206,12 +198,12 @@ def child_labeling() -> dict[str, Any]:
     start = time.perf_counter()
     compute_batch(frame.iloc[:WARMUP_RATINGS], gold, label_set=list(LABEL_SET))
     first_seconds = time.perf_counter() - start
-    base_mb = _peak_rss_mb()
+    base_mb = peak_rss_mb()
     start = time.perf_counter()
     metrics = compute_batch(frame, gold, label_set=list(LABEL_SET))
     seconds = time.perf_counter() - start
     flagged = metrics.annotators.loc[metrics.annotators["flagged"], "annotator"].tolist()
-    return {"seconds": seconds, "first_seconds": first_seconds, "peak_mb": _peak_rss_mb(),
+    return {"seconds": seconds, "first_seconds": first_seconds, "peak_mb": peak_rss_mb(),
             "base_mb": base_mb,
             "ratings": len(frame), "items": int(frame["item"].nunique()),
             "alpha": metrics.krippendorff_alpha, "gold_accuracy": metrics.gold_accuracy,
@@ -248,23 +240,12 @@ class Measurement:
         return statistics.median(self.seconds)
 
 
-def run_child(mode: str, rows: int) -> dict[str, Any]:
-    """Run this script in child mode in a fresh interpreter; return its JSON or raise."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode,
-           "--sizes", str(rows)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise RuntimeError(f"{mode} exited with {proc.returncode}: {tail}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def measure(mode: str, rows: int, found: Measurement, repeat: int, repeats: int) -> None:
     """Run one child and add its figures to `found` (or record its error)."""
     if found.error:
         return
     try:
-        out = run_child(mode, rows)
+        out = run_child(__file__, mode, "--sizes", str(rows))
     except RuntimeError as exc:
         found.error = str(exc)
         return
@@ -332,23 +313,6 @@ def parity(rows: int, ours: dict[str, Any], theirs: dict[str, Any]) -> Parity:
     return p
 
 
-def machine() -> str:
-    """One line describing the machine and library versions."""
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown cpu")
-    versions = ", ".join(f"{p} {package_version(p)}"
-                         for p in ("evidently", "pandas", "numpy", "scipy"))
-    return (f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, {versions}")
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages, against the core count."""
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
-
-
 def print_table(measurements: list[Measurement], parities: dict[int, Parity]) -> None:
     """Print median time, throughput, memory, the ours/evidently ratio and parity."""
     header = (f"{'rows/side':>11} | {'engine':<9} | {'median s':>8} | {'rows/s':>12} | "
@@ -395,7 +359,7 @@ def run_labeling(repeats: int) -> Measurement:
 
 def parent_main(sizes: list[int], repeats: int) -> int:
     """Measure every size, check parity, time the labeling batch; return the exit code."""
-    print(f"machine: {machine()}")
+    print(f"machine: {machine(PACKAGES)}")
     print(f"load average at start: {load_average()}")
     print(f"{len(COLUMNS)} columns ({sum(s for _, s in COLUMNS.values())} shifted), "
           f"{repeats} repeats per engine, interleaved, each in a fresh process; "

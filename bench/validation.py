@@ -19,22 +19,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the parent process must not import the project (see run_child)
+if TYPE_CHECKING:  # the parent process must not import the project (see common.run_child)
     from governance.contracts import DatasetContract
     from governance.quality.rules import QualitySpec
+
+from common import load_average, machine, peak_rss_mb, run_child  # bench/ is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "contracts" / "loan_applications.odcs.yaml"
@@ -48,6 +45,7 @@ MEMORY_LIMIT = "1500MB"
 
 DEFAULT_ROWS = (1_000_000, 10_000_000)
 DEFAULT_REPEATS = 3
+PACKAGES = ("duckdb", "pandas", "pandera")
 PANDERA_MAX_ROWS = 1_000_000  # above this the pandas copy of the table is the bottleneck
 TARGET_ROWS = 10_000_000
 TARGET_RATIO = 2.0  # ours may take at most twice the hand-written query
@@ -165,11 +163,6 @@ WHERE _version = ?"""
 # --- child side: everything below runs in a fresh interpreter per measurement -------------
 
 
-def _peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _connect(db: Path, read_only: bool) -> Any:
     """A DuckDB connection with the benchmark's thread count, memory limit and spill folder."""
     import duckdb
@@ -247,12 +240,12 @@ def child_validate(db: Path, engine: str) -> dict[str, Any]:
     conn = _connect(db, read_only=True)
     settings = conn.execute("SELECT current_setting('threads'), "
                             "current_setting('memory_limit')").fetchall()[0]
-    base_mb = _peak_rss_mb()
+    base_mb = peak_rss_mb()
     start = time.perf_counter()
     results = runner(conn, contract, spec)
     seconds = time.perf_counter() - start
     conn.close()
-    return {"seconds": seconds, "peak_mb": _peak_rss_mb(), "base_mb": base_mb,
+    return {"seconds": seconds, "peak_mb": peak_rss_mb(), "base_mb": base_mb,
             "threads": settings[0], "memory_limit": settings[1],
             "results": {k: [v[0], v[1]] for k, v in sorted(results.items())}}
 
@@ -288,17 +281,6 @@ class Measurement:
         return statistics.median(self.seconds)
 
 
-def run_child(mode: str, db: Path, rows: int) -> dict[str, Any]:
-    """Run this script in child mode in a fresh interpreter; return its JSON or raise."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode,
-           "--db", str(db), "--rows", str(rows)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise RuntimeError(f"{mode} exited with {proc.returncode}: {tail}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def measure(rows: int, db: Path, repeats: int) -> list[Measurement]:
     """Run every engine `repeats` times, interleaved so background load hits all alike."""
     found = {e: Measurement(rows, e) for e in ENGINES}
@@ -310,7 +292,7 @@ def measure(rows: int, db: Path, repeats: int) -> list[Measurement]:
             if m.skipped or m.error:
                 continue
             try:
-                out = run_child(CHILD_MODES[engine], db, rows)
+                out = run_child(__file__, CHILD_MODES[engine], "--db", str(db), "--rows", str(rows))
             except RuntimeError as exc:
                 m.error = str(exc)
                 continue
@@ -346,22 +328,6 @@ def parity(rows: int, reference: Measurement, other: Measurement) -> list[str]:
     if other.engine == HAND:
         print(f"  failures per rule: {counts}")
     return problems
-
-
-def machine() -> str:
-    """One line describing the machine and library versions."""
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown cpu")
-    versions = ", ".join(f"{p} {package_version(p)}" for p in ("duckdb", "pandas", "pandera"))
-    return (f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, {versions}")
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages, against the core count."""
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def print_table(measurements: list[Measurement]) -> None:
@@ -409,7 +375,7 @@ def check_targets(measurements: list[Measurement]) -> list[str]:
 
 def parent_main(rows_list: list[int], repeats: int) -> int:
     """Generate, measure and report every row count; return the process exit code."""
-    print(f"machine: {machine()}")
+    print(f"machine: {machine(PACKAGES)}")
     print(f"load average at start: {load_average()}")
     print(f"duckdb settings (ours and hand-written alike): threads={THREADS}, "
           f"memory_limit={MEMORY_LIMIT} (DuckDB shows 1.3 GiB), database opened read-only, "
@@ -421,7 +387,7 @@ def parent_main(rows_list: list[int], repeats: int) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-validation-") as tmp:
         for rows in rows_list:
             db = Path(tmp) / f"loans_{rows}.duckdb"
-            gen = run_child("generate", db, rows)
+            gen = run_child(__file__, "generate", "--db", str(db), "--rows", str(rows))
             print(f"\ngenerated {gen['rows']:,} rows in {gen['seconds']:.1f} s "
                   f"({gen['file_mb']:.0f} MB file)", flush=True)
             found = measure(rows, db, repeats)
