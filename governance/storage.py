@@ -168,3 +168,11 @@ def replace_rows(conn: duckdb.DuckDBPyConnection, schema: str, table: str,
         marks = ", ".join("?" for _ in columns)
         conn.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", rows)
     return name
+
+
+def records(conn: duckdb.DuckDBPyConnection, sql: str,
+            params: list[Any]) -> list[dict[str, Any]]:
+    """Run a query and return its rows as dicts keyed by column name."""
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

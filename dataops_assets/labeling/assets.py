@@ -14,20 +14,27 @@ from governance.datasheet.render import template, write_text
 from governance.errors import GovernanceError
 from governance.labeling.batch import LabelingCheck, judge, measure_batch
 from governance.labeling.scorecard import build_scorecard, scorecard_context
-from governance.labeling.spec import LABELING_CHECKS, LabelingSpec, labeling_spec
+from governance.labeling.spec import (
+    CHECK_AGREEMENT,
+    CHECK_AUDIT_ACCURACY,
+    CHECK_GOLD_ACCURACY,
+    CHECK_GUIDELINES,
+    LABELING_CHECKS,
+    LabelingSpec,
+    labeling_spec,
+)
 from governance.labeling.tables import ADJUDICATION, AUDIT_SAMPLE, CONSENSUS, write_batch
 from governance.quality.rules import quality_spec
 from governance.stages import VALIDATED
 from governance.storage import now_utc, transaction
 
 _CHECK_TEXT = {
-    "labeling_agreement": "Krippendorff's alpha across annotators meets the contract target.",
-    "labeling_gold_accuracy": "Every vendor's accuracy on gold items meets the contract target; "
+    CHECK_AGREEMENT: "Krippendorff's alpha across annotators meets the contract target.",
+    CHECK_GOLD_ACCURACY: "Every vendor's accuracy on gold items meets the contract target; "
     "annotators below it are named.",
-    "labeling_audit_accuracy": "The seeded audit sample, scored by reviewers, meets the "
+    CHECK_AUDIT_ACCURACY: "The seeded audit sample, scored by reviewers, meets the "
     "accuracy target (or the Z1.4 acceptance number).",
-    "labeling_guidelines_current": "Every label was made under the guidelines version the "
-    "contract names.",
+    CHECK_GUIDELINES: "Every label was made under the guidelines version the contract names.",
 }
 
 

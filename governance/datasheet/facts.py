@@ -18,7 +18,7 @@ from governance.rawstore import RawStore, RawVersion
 from governance.retention import retention_plan
 from governance.settings import Layout
 from governance.stages import delivery_blockers
-from governance.storage import table_exists
+from governance.storage import records, table_exists
 
 STAGES = ("intake", "cleaned", "validated", "delivered")
 NOT_PROVIDED = "not provided"
@@ -60,13 +60,6 @@ def _count(conn: duckdb.DuckDBPyConnection, dataset: str, table: str, version: s
 
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[tuple]:
     return conn.execute(sql, params).fetchall()
-
-
-def _records(conn: duckdb.DuckDBPyConnection, sql: str,
-             params: list[Any]) -> list[dict[str, Any]]:
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
@@ -120,15 +113,15 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
                 "WHERE _version = ?", [version])[0]
             facts.numeric[col.name] = {"min": lo, "median": med, "max": hi, "mean": mean}
     if table_exists(conn, "main", "quality_metrics"):
-        facts.quality = _records(
+        facts.quality = records(
             conn, "SELECT dimension, \"column\", value, target, passed, measured_at FROM "
             "quality_metrics WHERE dataset = ? AND version = ? ORDER BY dimension, \"column\"",
             [name, version])
-        facts.history = _records(
+        facts.history = records(
             conn, "SELECT version, dimension, value FROM quality_metrics WHERE dataset = ? "
             "AND \"column\" = '*' ORDER BY version, dimension", [name])
     if table_exists(conn, "main", "check_results"):
-        facts.checks = _records(
+        facts.checks = records(
             conn, "SELECT check_name AS name, severity, blocking, passed, failures, "
             "evaluated_at FROM check_results WHERE dataset = ? AND version = ? "
             "ORDER BY check_name", [name, version])
@@ -156,17 +149,17 @@ def _drift_and_labeling(conn: duckdb.DuckDBPyConnection, facts: VersionFacts) ->
     """Drift against the reference, this batch's labeling results, batches labeling this data."""
     name, version = facts.contract.name, facts.version
     if table_exists(conn, "main", SUMMARY):
-        found = _records(conn, f"SELECT * FROM main.{SUMMARY} WHERE dataset = ? AND "
+        found = records(conn, f"SELECT * FROM main.{SUMMARY} WHERE dataset = ? AND "
                          "version = ?", [name, version])
         facts.drift = found[0] if found else None
-        facts.drift_columns = _records(
+        facts.drift_columns = records(
             conn, f"SELECT \"column\", kind, test, statistic, p_value, threshold, drifted, psi, "
             f"psi_band FROM main.{RESULTS} WHERE dataset = ? AND version = ? "
             "ORDER BY drifted DESC, \"column\"", [name, version])
     facts.labeling = scorecard_context(conn, name, version)
     if table_exists(conn, "main", BATCHES):
         # Batches of another dataset that label this one, newest first.
-        facts.labeled_by = _records(
+        facts.labeled_by = records(
             conn, f"SELECT dataset, version, items, krippendorff_alpha, gold_accuracy, "
             f"audit_accuracy, flagged_annotators FROM main.{BATCHES} WHERE labels_dataset = ? "
             "ORDER BY dataset, version DESC", [name])

@@ -12,6 +12,7 @@ import pandas as pd
 from governance.contracts import DatasetContract
 from governance.drift.report import DriftReport, compare_frames
 from governance.drift.spec import DriftSpec
+from governance.drift.thresholds import DriftThresholds
 from governance.identifiers import check_version, qualified, quote_ident
 from governance.stages import CLEANED, DELIVERED
 from governance.storage import replace_rows, table_exists
@@ -93,10 +94,8 @@ def write_report(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, ver
     """Store a version's drift rows and summary (call in a transaction); return the summary."""
     key = {"dataset": contract.name, "version": version}
     if report is None:
-        summary: dict[str, Any] = {
-            "reference_version": None, "columns_tested": 0, "columns_drifted": 0,
-            "share_drifted": 0.0, "dataset_drift": False, "label_drift": None,
-            "schema_changes": 0, "drifted_columns": []}
+        # Nothing to compare with: the summary of an empty report, no threshold or label.
+        summary = DriftReport(None, [], [], None, DriftThresholds()).summary()
         rows: list[dict[str, Any]] = []
         share, label, changes = None, None, ""
     else:

@@ -9,7 +9,7 @@ import duckdb
 from governance.labeling.gold import upper_bound
 from governance.labeling.spec import LabelingSpec
 from governance.labeling.tables import ANNOTATORS, BATCHES, SCORECARD, VENDORS
-from governance.storage import replace_rows, table_exists
+from governance.storage import records, replace_rows, table_exists
 
 SCORECARD_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("vendor", "VARCHAR"),
                      ("annotators", "BIGINT"), ("labels", "BIGINT"), ("items", "BIGINT"),
@@ -18,12 +18,6 @@ SCORECARD_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("vendor", 
                      ("labels_per_hour", "DOUBLE"), ("cost_per_item", "DOUBLE"),
                      ("total_cost", "DOUBLE"), ("flagged_annotators", "BIGINT"),
                      ("meets_targets", "BOOLEAN"), ("misses", "VARCHAR"))
-
-
-def _records(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _misses(row: dict[str, Any], spec: LabelingSpec, accuracy_target: float | None) -> list[str]:
@@ -50,7 +44,7 @@ def build_scorecard(conn: duckdb.DuckDBPyConnection, dataset: str, version: str,
     """Score each vendor of a batch against the contract's targets and store the table."""
     if not table_exists(conn, "main", VENDORS):
         return []
-    rows = _records(conn, f"SELECT * FROM main.{VENDORS} WHERE dataset = ? AND version = ? "
+    rows = records(conn, f"SELECT * FROM main.{VENDORS} WHERE dataset = ? AND version = ? "
                     "ORDER BY vendor", [dataset, version])
     card = []
     for row in rows:
@@ -68,14 +62,14 @@ def scorecard_context(conn: duckdb.DuckDBPyConnection, dataset: str,
     """What the scorecard page and the datasheet's labeling section show for one batch."""
     if not table_exists(conn, "main", BATCHES):
         return {}
-    batch = _records(conn, f"SELECT * FROM main.{BATCHES} WHERE dataset = ? AND version = ?",
+    batch = records(conn, f"SELECT * FROM main.{BATCHES} WHERE dataset = ? AND version = ?",
                      [dataset, version])
     if not batch:
         return {}
-    card = _records(conn, f"SELECT * FROM main.{SCORECARD} WHERE dataset = ? AND version = ? "
+    card = records(conn, f"SELECT * FROM main.{SCORECARD} WHERE dataset = ? AND version = ? "
                     "ORDER BY vendor", [dataset, version]) if table_exists(
                         conn, "main", SCORECARD) else []
-    flagged = _records(conn, f"SELECT annotator, vendor, labels, gold_items, gold_accuracy, "
+    flagged = records(conn, f"SELECT annotator, vendor, labels, gold_items, gold_accuracy, "
                        f"agreement_rate, median_seconds, flag_reason FROM main.{ANNOTATORS} "
                        "WHERE dataset = ? AND version = ? AND flagged ORDER BY annotator",
                        [dataset, version])

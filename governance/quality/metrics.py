@@ -19,7 +19,7 @@ from governance.contracts import DatasetContract
 from governance.identifiers import check_version, quote_ident
 from governance.quality.rules import FAMILY_DIMENSION, QualitySpec
 from governance.quality.sql_engine import flagged_rows_sql
-from governance.storage import ensure_table
+from governance.storage import replace_rows
 
 METRICS_TABLE = "quality_metrics"
 DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency", "freshness", "accuracy")
@@ -122,23 +122,23 @@ def accuracy_metrics(conn: duckdb.DuckDBPyConnection, table: str, version: str,
     return metrics
 
 
+def _metric_rows(dataset: str, version: str, metrics: list[Metric],
+                 measured_at: datetime) -> list[tuple]:
+    return [(dataset, version, m.dimension, m.column, m.value, m.target, m.passed, measured_at)
+            for m in metrics]
+
+
 def write_metrics(conn: duckdb.DuckDBPyConnection, dataset: str, version: str,
                   metrics: list[Metric], measured_at: datetime) -> None:
     """Replace one version's rows in quality_metrics (call inside a transaction)."""
-    table = ensure_table(conn, "main", METRICS_TABLE, _COLUMNS)
-    conn.execute(f"DELETE FROM {table} WHERE dataset = ? AND version = ?",
-                 [dataset, check_version(version)])
-    conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (dataset, version, m.dimension, m.column, m.value, m.target, m.passed, measured_at)
-        for m in metrics])
+    replace_rows(conn, "main", METRICS_TABLE, _COLUMNS,
+                 {"dataset": dataset, "version": check_version(version)},
+                 _metric_rows(dataset, version, metrics, measured_at))
 
 
 def replace_dimension(conn: duckdb.DuckDBPyConnection, dataset: str, version: str,
                       dimension: str, metrics: list[Metric], measured_at: datetime) -> None:
     """Replace one dimension's rows of a version, e.g. accuracy once an audit is scored."""
-    table = ensure_table(conn, "main", METRICS_TABLE, _COLUMNS)
-    conn.execute(f"DELETE FROM {table} WHERE dataset = ? AND version = ? AND dimension = ?",
-                 [dataset, check_version(version), dimension])
-    conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (dataset, version, m.dimension, m.column, m.value, m.target, m.passed, measured_at)
-        for m in metrics])
+    replace_rows(conn, "main", METRICS_TABLE, _COLUMNS,
+                 {"dataset": dataset, "version": check_version(version), "dimension": dimension},
+                 _metric_rows(dataset, version, metrics, measured_at))
