@@ -6,8 +6,10 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -42,3 +44,20 @@ def load_average() -> str:
     """The 1, 5 and 15 minute load averages, against the core count."""
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+@dataclass
+class Measurement:
+    """The repeats of one engine at one size; scripts add their own fields."""
+
+    rows: int
+    engine: str
+    seconds: list[float] = field(default_factory=list)
+    peak_mb: list[float] = field(default_factory=list)
+    base_mb: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def median(self) -> float:
+        """Median wall time of the repeats."""
+        return statistics.median(self.seconds)

@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the parent process must not import numpy or pandas (see run_child)
     import pandas as pd
 
-from common import load_average, machine, peak_rss_mb, run_child  # bench/ is on sys.path
+import common  # bench/ is on sys.path when the script runs
+from common import load_average, machine, peak_rss_mb, run_child
 from drift_data import (
     CATEGORICAL,
     COLUMNS,
@@ -222,22 +223,11 @@ def child_main(mode: str, rows: int) -> None:
 
 
 @dataclass
-class Measurement:
-    """The repeats of one engine at one size."""
+class Measurement(common.Measurement):
+    """The repeats of one engine at one size, with warm-up times and the last result."""
 
-    rows: int
-    engine: str
-    seconds: list[float] = field(default_factory=list)
     first_seconds: list[float] = field(default_factory=list)
-    peak_mb: list[float] = field(default_factory=list)
-    base_mb: list[float] = field(default_factory=list)
     last: dict[str, Any] | None = None
-    error: str | None = None
-
-    @property
-    def median(self) -> float:
-        """Median wall time of the repeats."""
-        return statistics.median(self.seconds)
 
 
 def measure(mode: str, rows: int, found: Measurement, repeat: int, repeats: int) -> None:

@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # the parent process must not import the project (see common.
     from governance.contracts import DatasetContract
     from governance.quality.rules import QualitySpec
 
-from common import load_average, machine, peak_rss_mb, run_child  # bench/ is on sys.path
+import common  # bench/ is on sys.path when the script runs
+from common import load_average, machine, peak_rss_mb, run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "contracts" / "loan_applications.odcs.yaml"
@@ -262,23 +263,12 @@ def child_main(mode: str, db: Path, rows: int) -> None:
 
 
 @dataclass
-class Measurement:
-    """The repeats of one engine at one row count."""
+class Measurement(common.Measurement):
+    """The repeats of one engine at one row count, with its rule results and settings."""
 
-    rows: int
-    engine: str
-    seconds: list[float] = field(default_factory=list)
-    peak_mb: list[float] = field(default_factory=list)
-    base_mb: list[float] = field(default_factory=list)
     results: dict[str, list[Any]] | None = None
     settings: tuple[str, str] | None = None
-    error: str | None = None
     skipped: str | None = None
-
-    @property
-    def median(self) -> float:
-        """Median wall time of the repeats."""
-        return statistics.median(self.seconds)
 
 
 def measure(rows: int, db: Path, repeats: int) -> list[Measurement]:
