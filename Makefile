@@ -16,6 +16,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	# Extract the name lexicons and the gazetteer once (about 15 s), not in the first scan.
+	$(BIN)/python -m governance.pii.lexicon
 	touch $@
 
 install: $(VENV)/.installed

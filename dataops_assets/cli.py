@@ -13,6 +13,7 @@ from dataops_assets.cli_audit import add_audit_commands
 from dataops_assets.cli_erase import add_erase_command
 from dataops_assets.cli_export import add_export_command
 from dataops_assets.cli_labeling import add_labeling_commands
+from dataops_assets.cli_redact import add_redact_command
 from dataops_assets.cli_retention import add_retention_commands
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_command(sub)
     add_erase_command(sub)
     add_labeling_commands(sub)
+    add_redact_command(sub)
     demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets")
     demo.set_defaults(func=cmd_demo)
     contracts = sub.add_parser("contracts", help="validate the contracts and list datasets")

