@@ -53,12 +53,12 @@ _UNIT = (r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|No\.?|
 _NAME_SEQ = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_WORD}){{0,3}}"
 ADDRESS = re.compile(
     "|".join([
-        # 4299 Hickman Street, 3915 Andrew Run Apt. 636
-        rf"(?<![\w.,/-]){_NUM},?\s+(?:{_WORD}\s+){{0,3}}(?i:(?:{STREET_TYPES_AFTER})\b\.?)"
-        rf"{_UNIT}",
         # 7, boulevard Victor Hugo
         rf"(?<![\w.,/-]){_NUM},?\s+(?i:(?:{STREET_TYPES_BEFORE})\b\.?)\s+"
         rf"(?:{_PARTICLE}\s+)*{_NAME_SEQ}",
+        # 4299 Hickman Street, 3915 Andrew Run Apt. 636
+        rf"(?<![\w.,/-]){_NUM},?\s+(?:{_WORD}\s+){{0,3}}(?i:(?:{STREET_TYPES_AFTER})\b\.?)"
+        rf"{_UNIT}",
         # Via Roma 12, Calle de Alcalá 5, ul. Długa 5, avenue de Da Costa
         rf"(?<![\w])(?i:(?:{STREET_TYPES_BEFORE})\b\.?)\s+(?:{_PARTICLE}\s+)*{_NAME_SEQ}"
         rf"(?:,?\s+{_NUM})?{_UNIT}",
@@ -136,7 +136,9 @@ class StreetAddressRecognizer(SpanRecognizer):
         out = []
         for m in ADDRESS.finditer(text):
             tail = _ADDRESS_TAIL.match(text, m.end())
-            out.append((m.start(), tail.end() if tail else m.end(), 0.7))
+            end = tail.end() if tail else m.end()
+            end -= len(text[m.start():end]) - len(text[m.start():end].rstrip(".,"))
+            out.append((m.start(), end, 0.7))
         return out
 
 
