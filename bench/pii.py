@@ -249,7 +249,7 @@ def print_half(res: HalfResult, quick: bool) -> None:
             print(f"- {kind}: {value}")
 
 
-def targets(res: HalfResult, big: dict[str, float]) -> list[list[Any]]:
+def targets(res: HalfResult, big: dict[str, float], big_rows: int) -> list[list[Any]]:
     """The issue's targets for ours on one half."""
     out: list[list[Any]] = []
     ours = [r for r in res.columns if r.engine == "ours"]
@@ -273,7 +273,7 @@ def targets(res: HalfResult, big: dict[str, float]) -> list[list[Any]]:
         out.append([f"texts/s >= {TARGET_SPEEDUP:.0f}x Presidio default", f"{ratio:.2f}x",
                     _ok(ratio >= TARGET_SPEEDUP)])
     for mode, seconds in big.items():
-        out.append([f"{BIG_ROWS:,}-row scan < {TARGET_BIG_SECONDS:.0f}s ({mode})",
+        out.append([f"{big_rows:,}-row scan < {TARGET_BIG_SECONDS:.0f}s ({mode})",
                     f"{seconds:.1f}s", _ok(seconds < TARGET_BIG_SECONDS)])
     return out
 
@@ -321,7 +321,7 @@ def big_run(workdir: Path, rows: int) -> dict[str, float]:
 def as_json(results: list[HalfResult], big: dict[str, float],
             target_rows: dict[str, list[list[Any]]]) -> dict[str, Any]:
     """Figures (no personal values) as JSON-able data."""
-    out: dict[str, Any] = {"big_rows": BIG_ROWS if big else None, "big_seconds": big,
+    out: dict[str, Any] = {"big_seconds": big,
                            "targets": target_rows, "halves": {}}
     for res in results:
         out["halves"][res.half] = {
@@ -377,15 +377,19 @@ def main(argv: list[str] | None = None) -> int:
     print("\n# Targets (ours)\n")
     target_rows = {}
     for res in results:
-        rows = targets(res, big if res.half == halves[0] else {})
+        rows = targets(res, big if res.half == halves[0] else {}, args.big_rows)
         target_rows[res.half] = rows
         label = "held-out (headline)" if res.half == "heldout" else "tuning"
         print(f"## {label}\n")
         print(table(["target", "measured", "met"], rows) + "\n")
     if big:
-        print(f"The {args.big_rows:,}-row file has {len(COLUMNS)} columns drawn from pools of "
-              "5,000 held-out rows; the anchor is not run at that size (it reads every cell: "
-              "about 0.1 s per row on this machine, i.e. more than a day).")
+        anchor = [r for res in results for r in res.columns if r.engine == "anchor all rows"]
+        per_row = sum(r.seconds for r in anchor) / sum(r.rows for r in anchor)
+        print(f"The {args.big_rows:,}-row scan is timed once per header mode, and its targets "
+              f"are listed under the first half run. The file has {len(COLUMNS)} columns "
+              "drawn from pools of 5,000 held-out rows. The anchor is not run at that size: "
+              f"it reads every cell, {per_row:.3f} s per row here, so about "
+              f"{per_row * args.big_rows / 3600:,.0f} hours.")
     elif not args.quick:
         print("The 1M-row run was skipped.")
     print(f"\nLoad average at the end: {load_average()}")

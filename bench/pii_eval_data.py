@@ -242,6 +242,11 @@ class _Gen:
         for i, loc in enumerate(self.locales):
             fk = Faker(loc)
             fk.seed_instance(seed * 31 + i + (0 if half == "tune" else 1000))
+            for provider in fk.providers:
+                # it_IT builds its city list from a set, so its order (and every draw)
+                # would follow PYTHONHASHSEED: sort it to keep the data deterministic.
+                if isinstance(getattr(provider, "cities", None), list):
+                    provider.cities = sorted(provider.cities)
             self.fakers[loc] = fk
 
     def locale(self) -> str:

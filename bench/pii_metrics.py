@@ -127,7 +127,8 @@ class SpanScore:
     clean_changed: int
     texts: int
     seconds: float
-    leaks: list[tuple[str, str]] = field(default_factory=list)  # (type, leaked value)
+    # (type, leaked value): kept out of repr so no personal value reaches a log by accident
+    leaks: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     @property
     def clean_changed_share(self) -> float:
