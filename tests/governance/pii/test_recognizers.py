@@ -43,7 +43,8 @@ def test_prose_without_people_has_no_names(text):
 
 @pytest.mark.parametrize(("text", "address"), [
     ("It went to 4299 Hickman Street yesterday.", "4299 Hickman Street"),
-    ("Deliver to Drakeveien 207, 4631 KRISTIANSAND S please", "Drakeveien 207, 4631 KRISTIANSAND S"),
+    ("Deliver to Drakeveien 207, 4631 KRISTIANSAND S please",
+     "Drakeveien 207, 4631 KRISTIANSAND S"),
     ("New address: 7, boulevard Victor Hugo.", "7, boulevard Victor Hugo"),
     ("She moved to Via Roma 12 last year.", "Via Roma 12"),
     ("Send it to Hauptstraße 5a.", "Hauptstraße 5a"),
