@@ -125,10 +125,12 @@ def get_analyzer(model: str = DEFAULT_MODEL) -> AnalyzerEngine:
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in [*text_recognizers(), FilteredSpacyRecognizer()]:
             registry.add_recognizer(recognizer)
-        return AnalyzerEngine(nlp_engine=provider.create_engine(), registry=registry,
+        nlp_engine = provider.create_engine()
+        # Presidio reads entities, tokens and lemmas, never the dependency parse; the
+        # parser is a third of spaCy's time, so it is left out (same spans, ~1.5x faster).
+        for nlp in nlp_engine.nlp.values():
+            if "parser" in nlp.pipe_names:
+                nlp.disable_pipe("parser")
+        return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry,
                               supported_languages=["en"])
 
-
-def get_nlp(model: str = DEFAULT_MODEL) -> spacy.Language:
-    """The spaCy pipeline inside the analyzer (for batched NER with nlp.pipe)."""
-    return get_analyzer(model).nlp_engine.nlp["en"]
