@@ -122,6 +122,7 @@ COLUMNS: tuple[ColumnTruth, ...] = (
        "Supplier"),
     _p("street_address", LOCATION_ENTITIES,
        "the locale's street_address(); 10% ALL CAPS, 5% lower", "Addr1"),
+    # nl_NL, en_GB, it_IT and no_NO have no job list of their own: Faker gives en_US jobs.
     _n("job_title", "Faker job() of the row's locale", "Role"),
     _p("city", LOCATION_ENTITIES, "the locale's city(); 20% ALL CAPS, 5% lower", "Town"),
     _n("category", "8 product categories", "Dept"),
