@@ -240,6 +240,11 @@ def print_half(res: HalfResult, quick: bool) -> None:
                 [[name, s.recall, *(s.type_recall(t) for t in types),
                   f"{s.clean_changed}/{s.clean_total} ({s.clean_changed_share:.1%})",
                   s.texts_per_second] for name, s in res.spans.items()]))
+    print("\nStrict: a value also counts as leaked when any part of it of 3+ letters or digits "
+          "survives (not a target; the issue counts whole values and name parts).\n")
+    print(table(["engine", "strict overall", *types],
+                [[name, s.strict_recall, *(s.strict_type_recall(t) for t in types)]
+                 for name, s in res.spans.items()]))
     counts = next(iter(res.spans.values())).by_type
     print("\nGold values per type: " + ", ".join(f"{t} {n}" for t, (_, n) in counts.items()))
     if quick:

@@ -26,7 +26,9 @@ Two products per half:
    lower case, and billing_name is ALL CAPS throughout.
 2. Labelled ticket sentences (`labelled_sentences`, default 1,000): 21 templates per half
    (16 that carry personal data, 5 that carry none), each sentence filled from one random
-   locale of its half, with the gold character span and type of every personal value.
+   locale of its half, with the gold character span and type of every personal value;
+   then 20 fixed sentences per half that quote nobody but are full of lookalikes (brands,
+   products, months, acronyms, capitalised UI labels: BRAND_PROSE).
 
 What counts as truth. Personal columns: names (given, family, full, billing), street
 addresses, cities, postcodes, birth dates, e-mail, phone, card number, national id, IBAN,
@@ -212,6 +214,57 @@ HELDOUT_TEMPLATES = (
     "Ticket merged with an older duplicate and marked as resolved.",
 )
 TEMPLATES: dict[str, tuple[str, ...]] = {"tune": TUNE_TEMPLATES, "heldout": HELDOUT_TEMPLATES}
+# Prose quoting nobody with brands, products, months, acronyms and capitalised UI
+# labels, the lookalikes support tickets are full of. Each half's list is added once to
+# its sentences, with no gold span. The tuning list was written first and the rules were
+# tuned on it; the held-out list was written afterwards and never tuned on.
+TUNE_BRAND_PROSE = (
+    'Your order has shipped via DHL Express and should arrive on Monday.',
+    'We have updated the Terms of Service; please review them in the Account Settings page.',
+    'The Samsung Galaxy S23 screen protector is out of stock until April.',
+    'Can you reset my password? The link in the email from Support expired.',
+    'I was charged twice for the Premium plan in March, please refund one payment.',
+    'The iPhone app crashes when I open the Orders tab after the latest update.',
+    'Please cancel subscription ORD-2026-55120 effective immediately.',
+    'Delivery to the Amazon Locker failed; the parcel is back at the depot.',
+    'Our Warehouse Manager says the pallet will be ready on Friday morning.',
+    'The Nike Air Max size 42 was too small, can I exchange it for 43?',
+    'Thanks for the quick reply, the Bosch dishwasher works fine now.',
+    'Invoice INV-88213 shows VAT at 21% instead of 9%.',
+    'The Christmas sale price was not applied at checkout.',
+    'Error 504 Gateway Timeout on the Payment page since yesterday.',
+    'The Dyson vacuum arrived with a cracked Bin and missing Filter.',
+    'Is the Lego Star Wars set compatible with the older Millennium Falcon?',
+    'Please add Apple Pay and Google Pay as payment options.',
+    'The Bluetooth speaker from JBL keeps disconnecting after ten minutes.',
+    'Customer Service promised a callback within 24 hours but nobody called.',
+    'Our Black Friday promo code SAVE20 did not work on the Kindle.',
+)
+HELDOUT_BRAND_PROSE = (
+    'The Philips Hue bridge stopped responding after the firmware update on Tuesday.',
+    'My PlayStation 5 controller drifts to the left, is it covered by the warranty?',
+    'The Ikea Malm drawer came without the screws listed in the manual.',
+    'We upgraded to the Business tier in January but the invoice still says Starter.',
+    'The Garmin watch shows the wrong time zone after syncing with Strava.',
+    'Please switch my plan from Monthly to Annual billing before the next renewal.',
+    'The Lenovo ThinkPad charger overheats when the laptop is in Sleep mode.',
+    'Why was my PayPal refund split into two transactions in October?',
+    'The Canon printer says Paper Jam even though the tray is empty.',
+    'Coupon WELCOME15 expired before the Spring Sale started.',
+    'The Sony headphones lost noise cancelling after the Version 2.1 update.',
+    'Our team lead asked for an export of all tickets tagged Urgent since June.',
+    'The Nespresso machine leaks water from the Drip Tray on every brew.',
+    'Two-factor login via SMS fails when roaming, the Authenticator app works.',
+    'The Xbox Game Pass charge appeared twice on the Visa statement.',
+    'Shipping rates in the Checkout page ignore the Free Delivery threshold.',
+    'The Fitbit strap broke within a week; the Returns form will not load.',
+    'Is the Microsoft Surface keyboard compatible with the Pro 7 model?',
+    'The Tesla wall charger error code persists after a reset on Thursday.',
+    'Please merge this ticket with the earlier one about the Netflix gift card.',
+)
+BRAND_PROSE: dict[str, tuple[str, ...]] = {"tune": TUNE_BRAND_PROSE,
+                                           "heldout": HELDOUT_BRAND_PROSE}
+
 
 
 @dataclass
@@ -566,6 +619,7 @@ def labelled_sentences(half: str, n: int = DEFAULT_SENTENCES,
             gen.rnd.shuffle(order)
         t = order[i % len(order)]
         out.append(_fill(templates[t], t, gen))
+    out += [LabelledSentence(text, [], -1) for text in BRAND_PROSE[half]]
     return out
 
 

@@ -14,6 +14,10 @@ when any name part of 3+ letters that starts with a capital (particles such as "
 "de" are not parts) survives verbatim as a whole word. Occurrences that were already
 present outside every gold span of the original (template words) are discounted, so a
 template word never counts as a leak. Recall = share of gold values not leaked.
+
+Strict recall (reported beside it, not a target): a value also counts as leaked when any
+of its parts of 3+ letters or digits survives ("Esplanada Pedro <PERSON>, 28" leaks the
+street), which is what a reader of the redacted text could still learn.
 """
 
 from __future__ import annotations
@@ -117,6 +121,20 @@ def leaked_spans(text: str, redacted: str, spans: Sequence[Span]) -> list[bool]:
     return out
 
 
+def value_parts(value: str) -> list[str]:
+    """Parts of any value that say something on their own: 3+ letters or digits."""
+    return [p for p in re.split(r"[^\w]+", value) if len(p) >= 3]
+
+
+def partly_leaked_spans(text: str, redacted: str, spans: Sequence[Span]) -> list[bool]:
+    """For each gold span, whether it or any of its parts survives in `redacted`."""
+    outside = _outside(text, spans)
+    whole = leaked_spans(text, redacted, spans)
+    return [leak or any(_count(p, redacted) > _count(p, outside)
+                        for p in value_parts(text[start:end]))
+            for leak, (start, end, _) in zip(whole, spans, strict=True)]
+
+
 @dataclass
 class SpanScore:
     """Leak-based recall of one redactor over labelled sentences."""
@@ -129,6 +147,19 @@ class SpanScore:
     seconds: float
     # (type, leaked value): kept out of repr so no personal value reaches a log by accident
     leaks: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    strict_by_type: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def strict_recall(self) -> float:
+        """Share of gold values of which no part of 3+ characters survives."""
+        kept = sum(k for k, _ in self.strict_by_type.values())
+        total = sum(n for _, n in self.strict_by_type.values())
+        return kept / total if total else 1.0
+
+    def strict_type_recall(self, kind: str) -> float:
+        """Strict recall for one gold type (nan when the type is absent)."""
+        kept, total = self.strict_by_type.get(kind, (0, 0))
+        return kept / total if total else float("nan")
 
     @property
     def clean_changed_share(self) -> float:
@@ -150,6 +181,7 @@ def score_spans(texts: Sequence[str], spans: Sequence[Sequence[Span]],
                 redacted: Sequence[str | None], seconds: float = 0.0) -> SpanScore:
     """Score redacted texts against gold spans (see the module docstring)."""
     by_type: dict[str, list[int]] = {}
+    strict: dict[str, list[int]] = {}
     leaks: list[tuple[str, str]] = []
     clean_total = clean_changed = 0
     for text, gold, red in zip(texts, spans, redacted, strict=True):
@@ -164,8 +196,13 @@ def score_spans(texts: Sequence[str], spans: Sequence[Sequence[Span]],
             counts[1] += 1
             if leak:
                 leaks.append((kind, text[start:end]))
+        for (_, _, kind), leak in zip(gold, partly_leaked_spans(text, red, gold), strict=True):
+            counts = strict.setdefault(kind, [0, 0])
+            counts[0] += not leak
+            counts[1] += 1
     kept = sum(k for k, _ in by_type.values())
     total = sum(n for _, n in by_type.values())
     return SpanScore(kept / total if total else 1.0,
                      {k: (v[0], v[1]) for k, v in sorted(by_type.items())},
-                     clean_total, clean_changed, len(texts), seconds, leaks)
+                     clean_total, clean_changed, len(texts), seconds, leaks,
+                     {k: (v[0], v[1]) for k, v in sorted(strict.items())})

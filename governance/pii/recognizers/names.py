@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from dateutil.parser import parserinfo
+
 from governance.pii.lexicon import common_zipf, get_lexicon
 from governance.pii.recognizers.base import SpanRecognizer
 
@@ -28,12 +30,30 @@ _TITLE = re.compile(
     r"Senhor|Senhora|Dona|Don)\.?|\bM\.)\s+$")
 _CUE = re.compile(
     r"(?i)(?:\b(?:my name is|name is|name'?s|named|called|ask|asked|contact|contacted|dear|"
-    r"hi|hello|hey|thanks|thank you|regards|cheers|best|sincerely|signed|from|cc|attn|"
+    r"hi|hello|hey|thanks|thank you|regards|cheers|best|sincerely|signed|cc|attn|"
     r"spoke (?:to|with)|talk to|talked to|speak to|agent|colleague|manager|customer|client|"
-    r"tell|told|forward(?:ed)? (?:it )?to|assigned to|on behalf of|per|by|with|and)"
+    r"tell|told|forward(?:ed)? (?:it )?to|assigned to|on behalf of|by)"
     r"[,:]?\s+)$")
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
               "le", "la", "ter", "ten", "bin", "ibn", "al", "el", "y", "zu", "st"}
+_TRAILING_PARTICLES = re.compile(r"(?:\b(?:van|von|der|den|de|del|della|di|da|dos|das|du|le|la|"
+                                 r"ter|ten|zu)\s+)+$")
+# Months and weekdays are names somewhere ("April", "June") but in tickets they are dates.
+CALENDAR_WORDS = frozenset(w.lower() for pair in (*parserinfo().MONTHS, *parserinfo().WEEKDAYS)
+                           for w in pair if len(w) > 3)
+# "the Bosch dishwasher", "a Dyson", "my Kindle": after a determiner a capitalised word
+# names a product or a brand, not a person.
+DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "your",
+                         "our", "their", "his", "her", "its", "any", "every", "each", "some"})
+# "the older Millennium Falcon": an article, one adjective, then the product.
+_ARTICLES = frozenset({"the", "a", "an", "my", "your", "our", "their"})
+_NOT_ADJECTIVES = frozenset({"is", "was", "are", "were", "be", "called", "named", "from",
+                             "to", "with", "and", "for", "by", "of", "customer", "client",
+                             "agent", "colleague", "manager", "user", "caller", "holder"})
+# A first name followed by a surname is a person even when both are common words.
+_PAIR_FIRST_RANK = 2_000
+_PAIR_SURNAME_RANK = 5_000
+_PAIR_ZIPF = 5.2
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"(]\s*)$")
 
 
@@ -44,7 +64,7 @@ def _max_zipf(rank: int | None) -> float:
     if rank <= 30:
         return 5.6
     if rank <= 100:
-        return 4.8
+        return 4.6
     if rank <= 1000:
         return 3.9
     return 3.3
@@ -54,6 +74,10 @@ def name_score(word: str) -> tuple[bool, bool, float]:
     """(looks like a first name, looks like a surname, English Zipf frequency) of a word."""
     lex = get_lexicon()
     z = common_zipf(word.lower())
+    if "-" in word:  # "Horst-Dieter", "Koret-Verwoert": every part must be known
+        parts = word.split("-")
+        return (all(lex.first_rank(p) for p in parts), all(lex.surname_rank(p) for p in parts),
+                z)
     first, sur = lex.first_rank(word), lex.surname_rank(word)
     return z < _max_zipf(first), z < _max_zipf(sur), z
 
@@ -71,6 +95,35 @@ def is_caps_text(text: str) -> bool:
     return len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
 
 
+def after_determiner(text: str, start: int) -> bool:
+    """True when a capitalised run ending at `start`'s word follows a determiner."""
+    words = re.findall(r"[\w'\u2019-]+", text[max(0, start - 60):start])
+    while words and words[-1][:1].isupper() and words[-1].lower() not in DETERMINERS:
+        words.pop()  # walk back over the rest of the capitalised run ("Millennium Falcon")
+    return bool(words) and (words[-1].lower() in DETERMINERS or (
+        len(words) > 1 and words[-2].lower() in _ARTICLES and words[-1].islower()
+        and words[-1] not in _NOT_ADJECTIVES))
+
+
+def acronym(word: str, caps_text: bool) -> bool:
+    """An all-capitals word in mixed-case text ("VAT", "JBL") is an acronym, not a name."""
+    return not caps_text and word.isupper() and len(word) > 1
+
+
+def _name_pair(tokens: list[tuple[int, int, str]], i: int, text: str) -> bool:
+    """A known first name then a known surname ("William Scott"), however common the words."""
+    if i + 1 >= len(tokens) or text[tokens[i][1]:tokens[i + 1][0]] != " ":
+        return False
+    first, last = tokens[i][2], tokens[i + 1][2]
+    if not _capitalised(last, False) or last.lower() in CALENDAR_WORDS or acronym(last, False):
+        return False
+    lex = get_lexicon()
+    rank_first, rank_last = lex.first_rank(first), lex.surname_rank(last)
+    return bool(rank_first and rank_first <= _PAIR_FIRST_RANK and rank_last
+                and rank_last <= _PAIR_SURNAME_RANK and common_zipf(first.lower()) < _PAIR_ZIPF
+                and common_zipf(last.lower()) < _PAIR_ZIPF)
+
+
 def person_spans(text: str) -> list[tuple[int, int, float]]:
     """Character spans of people's names with a confidence score."""
     caps = is_caps_text(text)
@@ -79,11 +132,21 @@ def person_spans(text: str) -> list[tuple[int, int, float]]:
     for i, (start, _end, word) in enumerate(tokens):
         if not _capitalised(word, caps) or len(word) < 2:
             continue
-        before = text[max(0, start - 30):start]
-        first, sur, z = name_score(word)
+        # "Mr van der Heiden": the title counts across particles.
+        before = _TRAILING_PARTICLES.sub("", text[max(0, start - 40):start])
         if _TITLE.search(before):
             marked[i] = 0.85
             continue
+        if acronym(word, caps):
+            continue
+        if word.lower() in CALENDAR_WORDS:
+            if not caps and _name_pair(tokens, i, text):  # "April Morgan"
+                marked[i] = marked[i + 1] = 0.6
+            continue
+        cued = not caps and bool(_CUE.search(before))
+        if not cued and not caps and after_determiner(text, start):
+            continue
+        first, sur, z = name_score(word)
         if caps:
             nxt = tokens[i + 1][2] if i + 1 < len(tokens) else ""
             if first and z < 3.0 and nxt and _capitalised(nxt, caps):
@@ -91,10 +154,11 @@ def person_spans(text: str) -> list[tuple[int, int, float]]:
                 if ns and nz < 3.0:
                     marked[i] = marked[i + 1] = 0.6
             continue
-        cued = bool(_CUE.search(before))
         if cued and (first or sur or z < 2.5 or (
-                z < 4.6 and (get_lexicon().first_rank(word) or get_lexicon().surname_rank(word)))):
+                z < 5.0 and (get_lexicon().first_rank(word) or get_lexicon().surname_rank(word)))):
             marked[i] = 0.7
+        elif _name_pair(tokens, i, text):
+            marked[i] = marked[i + 1] = 0.6
         elif first or sur:
             if _SENTENCE_START.search(before) and z >= 2.0:
                 # A capitalised first word may be any word; keep it only beside another name.
@@ -130,6 +194,9 @@ def _grow(text: str, tokens: list[tuple[int, int, str]], marked: dict[int, float
                                      and lex.first_rank(tokens[lo - 1][2])
                                      and common_zipf(tokens[lo - 1][2].lower()) < 3.3)):
             lo -= 1
+        while lo > 0 and tokens[lo - 1][2] in _PARTICLES and text[
+                tokens[lo - 1][1]:tokens[lo][0]] == " ":
+            lo -= 1  # "van der Heiden" keeps its particles, so nothing of it is left behind
         start, end = tokens[lo][0], tokens[hi][1]
         if spans and start <= spans[-1][1] + 1:
             prev = spans.pop()

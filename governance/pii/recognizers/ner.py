@@ -9,7 +9,12 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from governance.pii.lexicon import common_zipf, get_lexicon
-from governance.pii.recognizers.names import is_caps_text
+from governance.pii.recognizers.names import (
+    CALENDAR_WORDS,
+    acronym,
+    after_determiner,
+    is_caps_text,
+)
 
 # A span made only of words at least this common in English ("Thanks", "Garden Hose")
 # is not a name or a place, however the model tags it.
@@ -24,6 +29,9 @@ def _plausible(text: str, result: RecognizerResult, caps: bool) -> bool:
     if not words:
         return False
     lex = get_lexicon()
+    if not caps and (after_determiner(text, result.start) or all(
+            acronym(w, caps) or w.lower() in CALENDAR_WORDS for w in words)):
+        return False  # "the Kindle", "JBL", "April": products, acronyms and months
     if caps:
         # In all-capitals text the model guesses from shape alone; trust the lexicons.
         return any(lex.first_rank(w) or lex.surname_rank(w) or lex.is_place(w) for w in words) \

@@ -104,7 +104,7 @@ class NationalPhoneRecognizer(SpanRecognizer):
         return out
 
 
-_CARD = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w.]|-\d)")
+_CARD = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?!\w|[.,-]\d)")
 
 
 class GroupedCardRecognizer(SpanRecognizer):

@@ -15,6 +15,7 @@ import re
 
 from governance.pii.lexicon import common_zipf, get_lexicon
 from governance.pii.recognizers.base import SpanRecognizer
+from governance.pii.recognizers.names import CALENDAR_WORDS, acronym, after_determiner
 
 # Separate street-type words, matched case-insensitively as whole words.
 STREET_TYPES_AFTER = (
@@ -28,15 +29,27 @@ STREET_TYPES_AFTER = (
     "landing|manor|meadows?|mill|mission|mount|mountain|orchard|oval|pass|passage|pines?|"
     "plains?|port|prairie|ranch|rapids?|rest|river|shoals?|shore|station|stravenue|stream|"
     "summit|throughway|trace|track|turnpike|underpass|union|valley|viaduct|villages?|ville|"
-    "wells?|wharf|wynd|chase|rise|gate|quay|embankment|broadway")
+    "wells?|wharf|wynd|chase|rise|gate|quay|embankment|broadway|"
+    # the rest of the USPS street suffixes (Publication 28, appendix C1), plurals included
+    "annex|arcade|avenues?|bayou|beach|bend|bluffs?|bottom|branch|bridges?|brooks?|burgs?|"
+    "camp|canyon|capes?|centers?|cliffs?|corners?|course|coves?|crest|curve|dale|dam|"
+    "divides?|extensions?|falls?|fords?|forks?|fwy|gateway|glens|greens?|groves?|harbors?|"
+    "hills?|inlet|junctions?|keys?|lakes?|lights?|loaf|locks?|lodge|manors?|meadow|motorway|"
+    "mounts?|neck|orchards?|overpass|parks?|parkways?|pines|places?|plaza|points?|ports?|"
+    "radial|ramp|ranches|ridges?|route|shoals|shores?|skyway|springs|spurs?|squares?|"
+    "stations?|straits?|streams?|summits?|terraces?|thruway|traces?|trafficway|trails?|"
+    "tunnel|unions?|valleys?|views?|villages|vista|walks?|wall|ways?|wells")
 STREET_TYPES_BEFORE = (
     "rue|avenue|av|boulevard|bd|chemin|allée|allee|impasse|place|quai|route|cours|passage|"
     "via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|borgo|"
+    "pasadizo|cañada|canada|bajada|acceso|senda|subida|costanilla|vereda|partida|vía|"
     "rambla|calle|avenida|avda|paseo|plaza|camino|carrera|ronda|travesía|travesia|urbanización|"
     "urbanizacion|cuesta|glorieta|callejón|callejon|carretera|pasaje|"
     "rua|travessa|praça|praca|estrada|alameda|rodovia|vila|beco|"
     "ul|ulica|aleja|al|plac|pl|os|osiedle|"
     "strasse|straße|str|platz|weg|gasse|allee")
+STREET_TYPES_BEFORE_TITLE = "|".join(
+    w[:1].upper() + w[1:] for w in STREET_TYPES_BEFORE.split("|") if len(w) > 3)
 # Compound street names in German, Dutch and the Nordic languages end in these.
 STREET_SUFFIXES = (
     "straße|strasse|str\\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|"
@@ -57,11 +70,13 @@ ADDRESS = re.compile(
         rf"(?<![\w.,/-]){_NUM},?\s+(?i:(?:{STREET_TYPES_BEFORE})\b\.?)\s+"
         rf"(?:{_PARTICLE}\s+)*{_NAME_SEQ}",
         # 4299 Hickman Street, 3915 Andrew Run Apt. 636
-        rf"(?<![\w.,/-]){_NUM},?\s+(?:{_WORD}\s+){{0,3}}(?i:(?:{STREET_TYPES_AFTER})\b\.?)"
+        rf"(?<![\w.,/-]){_NUM},?\s+(?:{_WORD}\s+){{1,3}}(?i:(?:{STREET_TYPES_AFTER})\b\.?)"
         rf"{_UNIT}",
-        # Via Roma 12, Calle de Alcalá 5, ul. Długa 5, avenue de Da Costa
+        # Via Roma 12, Calle de Alcalá 5, ul. Długa 5
         rf"(?<![\w])(?i:(?:{STREET_TYPES_BEFORE})\b\.?)\s+(?:{_PARTICLE}\s+)*{_NAME_SEQ}"
-        rf"(?:,?\s+{_NUM})?{_UNIT}",
+        rf",?\s+{_NUM}{_UNIT}",
+        # Avenue de Da Costa: without a number the street type must be capitalised
+        rf"(?<![\w])(?:{STREET_TYPES_BEFORE_TITLE})\b\.?\s+(?:{_PARTICLE}\s+)*{_NAME_SEQ}",
         # Drakeveien 207, Hauptstraße 5a, Baumallee 7-1
         rf"(?<![\w])(?:{_WORD}[\s-])?[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]*(?i:{STREET_SUFFIXES})\s+{_NUM}"
         rf"{_UNIT}",
@@ -74,11 +89,19 @@ ADDRESS = re.compile(
 # "..., 8000 Aarhus C", "..., 75001 Paris", "..., SW1A 1AA London": the tail of an address.
 _ADDRESS_TAIL = re.compile(rf",?\s+(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}\s+{_NAME_SEQ}(?:\s+[A-Z]\b)?")
 # "moved to Gillesnec", "lives in Kramerville": an uncommon capitalised word after a cue.
-_CUED_PLACE = re.compile(r"\b(?:in|to|from|at|near)\s+(?P<place>[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+"
+_CUED_PLACE = re.compile(r"\b(?:in|to|at|near)\s+(?P<place>[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+"
                          r"(?:[ -](?:[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+|sur|am|de|la|le)){0,3})")
 _RARE_ZIPF = 3.0
+# Toponym shapes that need no gazetteer: "Weber-sur-Bertin", "Lake Matthew", "Port Anna".
+_TOPONYM = re.compile(
+    r"\b[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019]+-(?:sur|sous|les|lès|en|le|la|am|an|bei|upon|on|under|de|"
+    r"del|di)-[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019]+"
+    r"|\b(?:in|to|from|at|near)\s(?P<prefixed>(?:Lake|Port|Mount|Mt\.?|North|South|East|West|"
+    r"New|Old|Saint|St\.?|San|Santa|Fort|Little|Great|Upper|Lower)\s+"
+    r"[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+)")
+_CONNECTORS = "sur|sous|les|am|an|de|la|le|del|di|op|aan|upon|on|bei|im|en"
 _CAP_SEQ = re.compile(rf"(?<![\w@])(?:{_WORD}|[A-Z]\b)"
-                      rf"(?:[ -](?:{_WORD}|[A-Z]\b|(?:sur|am|an|de|la|le|del|di)"
+                      rf"(?:[ -](?:{_WORD}|[A-Z]\b|(?:{_CONNECTORS})"
                       r"(?=[ -][A-Z]))){0,3}")
 _PLACE_CUE = re.compile(r"(?i)\b(?:in|from|to|at|near|live|lives|living|moved|based|"
                         r"located|city|town|village|of)\s+$")
@@ -107,6 +130,9 @@ def _place_spans(text: str) -> list[tuple[int, int]]:
                 if len(name) < 3 or not lex.is_place(name):
                     continue
                 if j - i == 1:
+                    if acronym(name, False) or name.lower() in CALENDAR_WORDS or (
+                            after_determiner(text, start)):
+                        continue
                     z = common_zipf(name.lower())
                     cued = bool(_PLACE_CUE.search(text[max(0, start - 12):start]))
                     if z >= (_CUED_PLACE_ZIPF if cued else _COMMON_PLACE_ZIPF):
@@ -158,8 +184,13 @@ class PlaceRecognizer(SpanRecognizer):
         out += [(m.start(), m.end(), 0.6) for m in _UK_POSTCODE.finditer(text)]
         out += [(m.start("value"), m.end("value"), 0.7) for m in _NAMED_POSTCODE.finditer(text)]
         out += _postcode_town(text)
+        for m in _TOPONYM.finditer(text):
+            part = "prefixed" if m.group("prefixed") else 0
+            out.append((m.start(part), m.end(part), 0.65))
         for m in _CUED_PLACE.finditer(text):
             words = re.findall(r"[^\W\d_]+", m.group("place"))
+            if any(acronym(w, False) for w in words):
+                continue
             if all(common_zipf(w.lower()) < _RARE_ZIPF or w in ("sur", "am", "de", "la", "le")
                    for w in words):
                 out.append((m.start("place"), m.end("place"), 0.5))

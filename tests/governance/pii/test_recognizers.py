@@ -24,6 +24,7 @@ def _found(spans, text):
 @pytest.mark.parametrize(("text", "name"), [
     ("Please ask Ingrid about the refund.", "Ingrid"),
     ("Mr Kowalski called twice.", "Kowalski"),
+    ("Mr van der Heiden called twice.", "van der Heiden"),
     ("Regards, Małgorzata", "Małgorzata"),
     ("Escalated by Franz Hermighausen yesterday.", "Franz Hermighausen"),
 ])
@@ -53,6 +54,14 @@ def test_street_addresses_in_many_formats(text, address):
     assert address in _found(StreetAddressRecognizer().spans(text), text)
 
 
+@pytest.mark.parametrize(("text", "town"), [
+    ("The parcel never arrived in Weber-sur-Bertin.", "Weber-sur-Bertin"),
+    ("She moved to Lake Matthew last spring.", "Lake Matthew"),
+])
+def test_towns_by_their_shape(text, town):
+    assert town in _found(PlaceRecognizer().spans(text), text)
+
+
 def test_towns_from_the_gazetteer_and_postcodes_with_them():
     text = "The parcel never arrived in Zamora; postcode 28013."
     found = _found(PlaceRecognizer().spans(text), text)
@@ -74,9 +83,11 @@ def test_numbers_that_are_not_phones(text):
 
 
 @pytest.mark.parametrize("card", ["4111 1111 1111 1111", "4111-1111-1111-1111",
-                                  "3782 822463 10005", "4111111111111111"])
-def test_cards_in_every_grouping_need_a_valid_luhn_sum(card):
-    text = f"card {card} was charged"
+                                  "3782 822463 10005", "4111111111111111",
+                                  "2720 6847 1088 3899"])
+@pytest.mark.parametrize("after", [" was charged", ".", ", then refunded"])
+def test_cards_in_every_grouping_need_a_valid_luhn_sum(card, after):
+    text = f"card {card}{after}"
     assert card in _found(GroupedCardRecognizer().spans(text), text)
     assert not luhn_valid("4111111111111112")
     assert GroupedCardRecognizer().spans("card 4111 1111 1111 1112 was charged") == []
