@@ -103,6 +103,9 @@ ROW_DEFECTS = {
                                          *lines[8:150]], 8, "created_at"),
     "wrong type": (lambda lines: [*lines[:9], lines[9].rsplit(b",", 1)[0] + b",soon\n",
                                   *lines[10:150]], 10, "priority"),
+    "5 MB field": (lambda lines: [*lines[:11], lines[11].replace(b",", b"," + b"x" * 5_000_000
+                                                                 + b" ", 1), *lines[12:150]],
+                   12, "created_at"),
     "unexpected column": (lambda lines: [lines[0].rstrip(b"\n") + b",ssn\n",
                                          *(ln.rstrip(b"\n") + b",x\n" for ln in lines[1:150])],
                           None, None),
@@ -133,3 +136,31 @@ def test_bad_rows_are_quarantined_and_block_delivery(
     tables = _query(data_dir, "SELECT table_name FROM information_schema.tables "
                     "WHERE table_schema = 'support_tickets'")
     assert ("delivered",) not in tables
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_parquet_and_jsonl_batches_of_a_csv_contract_are_delivered(
+        suffix, tmp_path, data_dir, instance, defs, contracts):
+    import csv
+    import json
+
+    import pyarrow.csv as pcsv
+
+    assert contracts["support_tickets"].file_format == "csv"
+    full = generate_demo(tmp_path / "src", date.today())["support_tickets"][0]
+    lines = _lines(full)
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_bytes(b"".join([lines[0], *lines[-150:]]))
+    path = tmp_path / f"tickets{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pcsv.read_csv(fresh), path)  # native types, typed again by the contract
+    else:
+        with fresh.open(newline="") as fh:
+            path.write_text("".join(json.dumps(r) + "\n" for r in csv.DictReader(fh)))
+    result, outcome = _ingest(defs, instance, data_dir, contracts, path)
+    assert outcome.status == "delivered", outcome
+    assert pq.read_metadata(Layout(data_dir).delivered_file(
+        "support_tickets", result.raw.version)).num_rows == 150
+    intake = instance.get_latest_materialization_event(
+        dg.AssetKey(["support_tickets", "intake"])).asset_materialization
+    assert intake.metadata["read_as"].value == f"{suffix[1:]} (by content)"
