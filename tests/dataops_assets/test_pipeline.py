@@ -25,6 +25,17 @@ def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
 def test_whole_demo_graph_materializes(demo, contracts):
     assert demo.exit_code == 0
     assert "7 versions: 3 delivered, 4 blocked by checks, 0 failed" in demo.output
+    # Quiet: Dagster's per-event lines go to the run log, not the terminal.
+    shown = demo.output + demo.errors
+    assert len(shown.splitlines()) <= 60 and "DEBUG" not in shown
+    assert "dagster._core" not in shown and "Traceback" not in shown
+    log = Path(demo.errors.split("Dagster event log of these runs: ")[1].split(" ")[0])
+    assert "DEBUG" in log.read_text() and log.is_relative_to(demo.data_dir)
+    # Blocked versions say why in plain words: the check, its count and first reason.
+    assert ("intake_complete, 1 failure(s): column 'annual_income': value is not a valid "
+            "number (number expected)") in demo.output
+    assert "pii_declared, 1 failure(s): undeclared personal data in: customer_phone" \
+        in demo.output
     data_dir, instance = demo.data_dir, demo.instance
     layout = Layout(data_dir)
     # v1 of both datasets delivered: table and Parquet export agree.
