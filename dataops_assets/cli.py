@@ -22,6 +22,7 @@ from dataops_assets.cli_output import (
     progress,
 )
 from dataops_assets.cli_retention import add_retention_commands
+from dataops_assets.cli_status import add_status_command
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import configure_run_log, run_log_file, run_version
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_command(sub)
     add_erase_command(sub)
     add_labeling_commands(sub)
+    add_status_command(sub)
     demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets",
                           epilog="exit codes: 0 when the demo ends as designed (its blocked "
                           "versions included), 1 when a version failed")
