@@ -51,8 +51,12 @@ class _StageEvents(logging.Handler):
                      getattr(rows, "value", None))
 
 
+_run_log: dict[str, object] = {"file": None, "verbose": False}
+
+
 def configure_run_log(log_file: Path, verbose: bool = False) -> Path:
     """Send Dagster's per-event lines to log_file (and to standard error when verbose)."""
+    _run_log.update(file=log_file, verbose=verbose)
     logger = logging.getLogger(RUN_LOGGER)
     logger.propagate = False
     for handler in list(logger.handlers):
@@ -90,9 +94,8 @@ def run_log_file(data_dir: Path) -> Path:
 
 def _quiet(job: dg.JobDefinition, data_dir: Path) -> dg.JobDefinition:
     """The job with its event lines going to the run log instead of the terminal."""
-    logger = logging.getLogger(RUN_LOGGER)
-    if not any(isinstance(h, logging.FileHandler) for h in logger.handlers):
-        configure_run_log(run_log_file(data_dir))
+    if _run_log["file"] != run_log_file(data_dir):
+        configure_run_log(run_log_file(data_dir), verbose=bool(_run_log["verbose"]))
     return job.with_logger_defs({"console": _run_logger})
 
 
