@@ -58,6 +58,7 @@ def configure_run_log(log_file: Path, verbose: bool = False) -> Path:
     """Send Dagster's per-event lines to log_file (and to standard error when verbose)."""
     _run_log.update(file=log_file, verbose=verbose)
     logger = logging.getLogger(RUN_LOGGER)
+    logger.setLevel(logging.DEBUG)
     logger.propagate = False
     for handler in list(logger.handlers):
         if not isinstance(handler, _StageEvents):
