@@ -13,11 +13,20 @@ from dataops_assets.cli_audit import add_audit_commands
 from dataops_assets.cli_erase import add_erase_command
 from dataops_assets.cli_export import add_export_command
 from dataops_assets.cli_labeling import add_labeling_commands
+from dataops_assets.cli_output import (
+    EXIT_CODES_HELP,
+    exit_code,
+    print_json,
+    print_log_location,
+    print_summary,
+    progress,
+)
 from dataops_assets.cli_redact import add_redact_command
 from dataops_assets.cli_retention import add_retention_commands
+from dataops_assets.cli_status import add_status_command
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
-from dataops_assets.runner import run_version
+from dataops_assets.runner import configure_run_log, run_log_file, run_version
 from governance.contracts import find_contract, load_contracts
 from governance.errors import GovernanceError
 from governance.identifiers import check_version
@@ -44,22 +53,31 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     contract = find_contract(contracts_dir_from_env(), args.dataset)
     data_dir = data_dir_from_env()
     instance = _instance()
+    configure_run_log(run_log_file(data_dir), verbose=args.verbose)
     result = ingest_file(instance, RawStore(Layout(data_dir).raw_dir), contract, Path(args.path))
     raw = result.raw
+    say = sys.stderr if args.json else sys.stdout  # --json keeps standard output for JSON
     if result.duplicate:
         print(f"duplicate: {args.path} has the same bytes as {raw.dataset} {raw.version} "
-              f"(sha256 {raw.sha256}); no new version")
+              f"(sha256 {raw.sha256}); no new version", file=say)
+        if args.json:
+            print("[]")
         return 0
     print(f"ingested {args.path} as {raw.dataset} {raw.version} "
-          f"(sha256 {raw.sha256}, {raw.size} bytes)")
-    if args.materialize:
-        defs = build_definitions(contracts_dir_from_env(), data_dir)
+          f"(sha256 {raw.sha256}, {raw.size} bytes)", file=say)
+    if not args.materialize:
+        return 0
+    defs = build_definitions(contracts_dir_from_env(), data_dir)
+    with progress(1) as start:
+        start(raw.dataset, raw.version)
         outcome = run_version(defs, instance, raw.dataset, raw.version)
+    if args.json:
+        print_json([outcome])
+    else:
         print(f"{raw.dataset} {raw.version}: {outcome.status}")
-        for err in outcome.errors:
-            print(f"  {err}")
-        return 0 if outcome.status != "failed" else 1
-    return 0
+        print_summary([outcome])
+    print_log_location(data_dir)
+    return exit_code(outcome)
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
@@ -88,7 +106,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo batches, ingest them and run every version end to end."""
     from dataops_assets.demo.run import run_demo
 
-    return run_demo(data_dir_from_env(), contracts_dir_from_env(), _instance())
+    data_dir = data_dir_from_env()
+    configure_run_log(run_log_file(data_dir), verbose=args.verbose)
+    return run_demo(data_dir, contracts_dir_from_env(), _instance(), as_json=args.json)
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
@@ -99,15 +119,24 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_output_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="print each version's outcome as JSON on standard output")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show Dagster's per-event log lines on standard error too")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the dataops command."""
     parser = argparse.ArgumentParser(prog="dataops", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    ingest = sub.add_parser("ingest", help="store a file as a new dataset version")
+    ingest = sub.add_parser("ingest", help="store a file as a new dataset version",
+                            epilog=EXIT_CODES_HELP)
     ingest.add_argument("path")
     ingest.add_argument("--dataset", required=True)
     ingest.add_argument("--materialize", action="store_true",
                         help="also run intake to delivery for the new version")
+    _add_output_flags(ingest)
     ingest.set_defaults(func=cmd_ingest)
     reference = sub.add_parser("reference", help="store an audited reference sample")
     reference.add_argument("path")
@@ -129,7 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_erase_command(sub)
     add_labeling_commands(sub)
     add_redact_command(sub)
-    demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets")
+    add_status_command(sub)
+    demo = sub.add_parser("demo", help="generate, ingest and materialize the demo datasets",
+                          epilog="exit codes: 0 when the demo ends as designed (its blocked "
+                          "versions included), 1 when a version failed")
+    _add_output_flags(demo)
     demo.set_defaults(func=cmd_demo)
     contracts = sub.add_parser("contracts", help="validate the contracts and list datasets")
     contracts.set_defaults(func=cmd_contracts)

@@ -2,70 +2,117 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 
 from dataops_assets.constants import job_name
+from dataops_assets.outcomes import FailedCheck, VersionOutcome, outcome_from_events
 from governance.contracts import DatasetContract
 from governance.drift.refresh import RefreshLedger, RefreshRequest
 from governance.settings import Layout
-from governance.stages import DELIVERED
+
+__all__ = ["FailedCheck", "VersionOutcome", "configure_run_log", "run_version",
+           "tick_drift_sensor"]
+
+RUN_LOGGER = "dataops.runs"
+_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+# Called with (dataset, version, stage, rows) as steps finish: progress displays use it.
+StageListener = Callable[[str, str, str, int | None], None]
+_listeners: list[StageListener] = []
+# Selects the run-log logger below in place of Dagster's console logger.
+QUIET_RUN_CONFIG: dict[str, object] = {"loggers": {"console": {}}}
 
 
-@dataclass
-class VersionOutcome:
-    """What happened to one version: stages materialized, checks failed, errors."""
+@dg.logger(description="Dagster's events of in-process runs, to the run log file "
+           "(and the terminal with -v)")
+def _run_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.getLogger(RUN_LOGGER)
+    logger.setLevel(logging.DEBUG)
+    return logger
 
-    dataset: str
-    version: str
-    run_id: str
-    materialized: list[str] = field(default_factory=list)
-    failed_checks: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
-    @property
-    def delivered(self) -> bool:
-        """True when the delivered stage was materialized."""
-        return DELIVERED in self.materialized
+class _StageEvents(logging.Handler):
+    """Passes materializations of in-process runs to the registered listeners."""
 
-    @property
-    def blocked(self) -> bool:
-        """True when a blocking check or the delivery gate stopped the version."""
-        return not self.delivered and (bool(self.failed_checks) or any(
-            "is blocked" in e for e in self.errors))
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is None or event.event_type != dg.DagsterEventType.ASSET_MATERIALIZATION:
+            return
+        materialization = event.event_specific_data.materialization
+        rows = materialization.metadata.get("dagster/row_count")
+        dataset, stage = materialization.asset_key.path[0], materialization.asset_key.path[-1]
+        for listener in _listeners:
+            listener(dataset, materialization.partition or "", stage,
+                     getattr(rows, "value", None))
 
-    @property
-    def status(self) -> str:
-        """delivered, blocked or failed."""
-        if self.delivered:
-            return "delivered"
-        return "blocked" if self.blocked else "failed"
+
+_run_log: dict[str, object] = {"file": None, "verbose": False}
+
+
+def configure_run_log(log_file: Path, verbose: bool = False) -> Path:
+    """Send Dagster's per-event lines to log_file (and to standard error when verbose)."""
+    _run_log.update(file=log_file, verbose=verbose)
+    logger = logging.getLogger(RUN_LOGGER)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        if not isinstance(handler, _StageEvents):
+            logger.removeHandler(handler)
+            handler.close()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter(_FORMAT))
+    logger.addHandler(to_file)
+    if verbose:
+        to_terminal = logging.StreamHandler(sys.stderr)
+        to_terminal.setFormatter(logging.Formatter(_FORMAT))
+        logger.addHandler(to_terminal)
+    if not any(isinstance(h, _StageEvents) for h in logger.handlers):
+        logger.addHandler(_StageEvents())
+    return log_file
+
+
+def add_stage_listener(listener: StageListener) -> None:
+    """Be told of each stage materialized by in-process runs."""
+    _listeners.append(listener)
+
+
+def remove_stage_listener(listener: StageListener) -> None:
+    """Stop telling listener."""
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def run_log_file(data_dir: Path) -> Path:
+    """Where in-process runs write Dagster's per-event log lines."""
+    return Layout(data_dir).data_dir / "logs" / "runs.log"
+
+
+def _quiet(job: dg.JobDefinition, data_dir: Path) -> dg.JobDefinition:
+    """The job with its event lines going to the run log instead of the terminal."""
+    if _run_log["file"] != run_log_file(data_dir):
+        configure_run_log(run_log_file(data_dir), verbose=bool(_run_log["verbose"]))
+    return job.with_logger_defs({"console": _run_logger})
 
 
 def run_version(defs: dg.Definitions, instance: dg.DagsterInstance, dataset: str,
                 version: str) -> VersionOutcome:
     """Materialize every stage of one version, recording the run in the instance."""
-    job = defs.resolve_job_def(job_name(dataset))
+    data_dir = Path(defs.resources["store"].data_dir)
+    job = _quiet(defs.resolve_job_def(job_name(dataset)), data_dir)
     result = job.execute_in_process(instance=instance, partition_key=version,
-                                    raise_on_error=False)
-    outcome = VersionOutcome(dataset, version, result.run_id)
+                                    run_config=QUIET_RUN_CONFIG, raise_on_error=False)
     # The datasheet follows every run, delivered or blocked (the sensors do this in `dagster
     # dev`; in-process runs have no daemon, so the runner asks directly).
-    defs.resolve_job_def(f"{dataset}_datasheet").execute_in_process(
-        instance=instance, partition_key=version, raise_on_error=False)
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            outcome.materialized.append(event.asset_key.path[-1])
-        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                outcome.failed_checks.append(evaluation.check_name)
-        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            error = event.event_specific_data.error
-            outcome.errors.append(error.message.strip() if error else "step failed")
-    return outcome
+    _quiet(defs.resolve_job_def(f"{dataset}_datasheet"), data_dir).execute_in_process(
+        instance=instance, partition_key=version, run_config=QUIET_RUN_CONFIG,
+        raise_on_error=False)
+    return outcome_from_events(dataset, version, result.run_id, result.all_events)
 
 
 def tick_drift_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
@@ -78,11 +125,12 @@ def tick_drift_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
     ledger = RefreshLedger(Layout(Path(defs.resources["store"].data_dir))
                            .refresh_requests_file)
     for run in result.run_requests or []:
-        job = defs.resolve_job_def(run.job_name or sensor.job_name)
+        job = _quiet(defs.resolve_job_def(run.job_name or sensor.job_name),
+                     Path(defs.resources["store"].data_dir))
         # The sensor's tags make the daemon see this run key as already launched.
         tags = {**run.tags, "dagster/run_key": run.run_key or "",
                 "dagster/sensor_name": sensor.name}
         job.execute_in_process(instance=instance, partition_key=run.partition_key,
-                               tags=tags, raise_on_error=False)
+                               tags=tags, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
     return [r for run in result.run_requests or []
             if (r := ledger.get(contract.name, run.partition_key or "")) is not None]

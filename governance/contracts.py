@@ -272,6 +272,11 @@ def contract_from_model(path: Path, odcs: OpenDataContractStandard) -> DatasetCo
         "".encode(encoding)
     except LookupError:
         raise _fail(path, "customProperties.encoding", f"unknown encoding {encoding!r}") from None
+    max_field = custom.get("maxFieldSize")
+    if max_field is not None and (isinstance(max_field, bool) or not isinstance(max_field, int)
+                                  or max_field < 1):
+        raise _fail(path, "customProperties.maxFieldSize",
+                    f"{max_field!r} must be a positive whole number of characters")
     landing = custom.get("landingFolder", odcs.name)
     try:
         check_dataset_name(landing)

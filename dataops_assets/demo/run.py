@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from dataops_assets.cli_output import print_json, print_log_location, print_summary, progress
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
 from dataops_assets.demo.labels import gold_path
@@ -20,8 +22,10 @@ from governance.reference import save_reference
 from governance.settings import Layout
 
 
-def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance) -> int:
+def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
+             as_json: bool = False) -> int:
     """Run the demo; exit code 0 when every version was delivered or blocked by a check."""
+    say = sys.stderr if as_json else sys.stdout  # --json keeps standard output for JSON
     layout = Layout(data_dir)
     contracts = {c.name: c for c in load_contracts(contracts_dir)}
     # The demo's dates follow the day it runs, so freshness SLAs hold for a fresh demo.
@@ -31,32 +35,34 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance) 
     for dataset, paths in batches.items():
         for path in paths:
             result = ingest_file(instance, raw_store, contracts[dataset], path)
-            note = " (already ingested)" if result.duplicate else ""
-            print(f"ingested {path.name} -> {dataset} {result.raw.version}{note}")
             _save_audit(layout, contracts[dataset], result.raw.version, path)
             versions.append((dataset, result.raw.version))
+    print(f"ingested {len(versions)} demo batches of {len(batches)} datasets", file=say)
     defs = build_definitions(contracts_dir, data_dir)
-    outcomes: list[VersionOutcome] = [run_version(defs, instance, ds, v) for ds, v in versions]
-    # `dagster dev` runs the drift sensors in its daemon; the demo ticks them itself so the
-    # refresh requests exist before the UI starts (the daemon then finds them recorded).
-    requests = [r for contract in contracts.values()
-                for r in tick_drift_sensor(defs, instance, contract)]
-    print(f"\n{'dataset':<22} {'version':<8} {'status':<10} stages / reasons")
-    for o in outcomes:
-        detail = ", ".join(o.materialized)
-        if o.failed_checks:
-            detail += f" | failed checks: {', '.join(o.failed_checks)}"
-        print(f"{o.dataset:<22} {o.version:<8} {o.status:<10} {detail}")
-        for err in o.errors:
-            print(f"{'':<42} {err.splitlines()[0]}")
-    print(f"\nrefresh requests raised by drift: {len(requests)}")
-    for r in requests:
-        print(f"  {r.dataset} {r.version}: {r.share_drifted:.0%} of columns drifted from "
-              f"{r.reference_version} ({', '.join(r.drifted_columns)}); {r.job} -> {r.status}")
+    outcomes: list[VersionOutcome] = []
+    with progress(len(versions)) as start:
+        for ds, v in versions:
+            start(ds, v)
+            outcomes.append(run_version(defs, instance, ds, v))
+        # `dagster dev` runs the drift sensors in its daemon; the demo ticks them itself so
+        # the refresh requests exist before the UI starts (the daemon then finds them).
+        requests = [r for contract in contracts.values()
+                    for r in tick_drift_sensor(defs, instance, contract)]
     failed = [o for o in outcomes if o.status == "failed"]
-    print(f"\n{len(outcomes)} versions: "
-          f"{sum(o.delivered for o in outcomes)} delivered, "
-          f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")
+    if as_json:
+        print_json(outcomes)
+    else:
+        print()
+        print_summary(outcomes)
+        print(f"\nrefresh requests raised by drift: {len(requests)}")
+        for r in requests:
+            print(f"  {r.dataset} {r.version}: {r.share_drifted:.0%} of columns drifted from "
+                  f"{r.reference_version} ({', '.join(r.drifted_columns)}); {r.job} -> "
+                  f"{r.status}")
+        print(f"\n{len(outcomes)} versions: "
+              f"{sum(o.delivered for o in outcomes)} delivered, "
+              f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")
+    print_log_location(data_dir)
     return 1 if failed else 0
 
 

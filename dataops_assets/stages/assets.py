@@ -15,7 +15,12 @@ from governance.contracts import DatasetContract
 from governance.erasure import drop_erased, tombstones
 from governance.errors import IntakeError
 from governance.identifiers import qualified
-from governance.intake import IntakeReport, QuarantinedRecord, read_batches
+from governance.intake import (
+    IntakeReport,
+    QuarantinedRecord,
+    quarantine_summary,
+    read_batches,
+)
 from governance.quality.evaluate import evaluate_version
 from governance.quality.rules import quality_spec
 from governance.stages import (
@@ -128,8 +133,11 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
             metadata={
                 **raw_meta,
                 **table_metadata(contract, INTAKE, loaded),
+                "read_as": report.read_as,
                 "records_read": report.records,
                 "records_quarantined": quarantined,
+                # Per reason and column, never values: `dataops status` reads this.
+                "quarantine_by_reason": dg.MetadataValue.json(quarantine_summary(report)),
                 "erased_subject_rows_dropped": dropped[0],
                 "problems": dg.MetadataValue.md(
                     "\n".join(f"- {w}" for w in report.warnings) or "none"),

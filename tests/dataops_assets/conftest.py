@@ -36,6 +36,7 @@ class DemoRun:
     instance: dg.DagsterInstance
     output: str
     exit_code: int
+    errors: str = ""  # what the demo wrote to standard error
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +46,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     (root / "home").mkdir()
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
     with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = run_demo(root / "data", CONTRACTS_DIR, instance)
         yield DemoRun(root / "data", root / "data" / "demo_source", instance, out.getvalue(),
-                      code)
+                      code, err.getvalue())
 
 
 @pytest.fixture

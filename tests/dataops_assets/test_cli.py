@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def test_ingest_then_duplicate(env, tmp_path):
     assert first.returncode == 0, first.stderr
     assert "as support_tickets v1" in first.stdout
     assert "support_tickets v1: delivered" in first.stdout
+    assert "DEBUG" not in first.stdout + first.stderr
     copy = tmp_path / "again.csv"
     copy.write_bytes(path.read_bytes())
     second = _run(env, "ingest", str(copy), "--dataset", "support_tickets")
@@ -93,3 +95,24 @@ def test_refresh_requests_and_gold_commands(env, demo, tmp_path):
     bad.write_text("ticket,label\nT-000001,billing\n")
     missing = _run(env, "gold", str(bad), "--dataset", "support_ticket_labels")
     assert missing.returncode == 2 and "lacks columns: item_id" in missing.stderr
+
+
+def test_ingest_exit_codes_and_json_for_blocked_and_failed_versions(env, tmp_path):
+    lines = _batch(tmp_path).read_bytes().splitlines(keepends=True)
+    blocked = tmp_path / "blocked.csv"  # one value of the wrong type: quarantined, blocked
+    blocked.write_bytes(b"".join([*lines[:5], lines[5].rsplit(b",", 1)[0] + b",soon\n",
+                                  *lines[6:]]))
+    result = _run(env, "ingest", str(blocked), "--dataset", "support_tickets",
+                  "--materialize", "--json")
+    assert result.returncode == 3, result.stdout + result.stderr
+    [outcome] = json.loads(result.stdout)
+    assert outcome["status"] == "blocked" and outcome["quarantined"] == 1
+    intake = next(c for c in outcome["failed_checks"] if c["name"] == "intake_complete")
+    assert intake["failures"] == 1 and "not a valid integer" in intake["first_reason"]
+    assert "Traceback" not in result.stderr and "dagster._core" not in result.stderr
+    failed = tmp_path / "failed.csv"  # a header and nothing else: intake fails
+    failed.write_bytes(lines[0])
+    result = _run(env, "ingest", str(failed), "--dataset", "support_tickets", "--materialize")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "support_tickets v2: failed" in result.stdout
+    assert "header but no data rows" in result.stdout and "Traceback" not in result.stderr

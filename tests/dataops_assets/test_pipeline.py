@@ -25,6 +25,17 @@ def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
 def test_whole_demo_graph_materializes(demo, contracts):
     assert demo.exit_code == 0
     assert "7 versions: 3 delivered, 4 blocked by checks, 0 failed" in demo.output
+    # Quiet: Dagster's per-event lines go to the run log, not the terminal.
+    shown = demo.output + demo.errors
+    assert len(shown.splitlines()) <= 60 and "DEBUG" not in shown
+    assert "dagster._core" not in shown and "Traceback" not in shown
+    log = Path(demo.errors.split("Dagster event log of these runs: ")[1].split(" ")[0])
+    assert "DEBUG" in log.read_text() and log.is_relative_to(demo.data_dir)
+    # Blocked versions say why in plain words: the check, its count and first reason.
+    assert ("intake_complete, 1 failure(s): column 'annual_income': value is not a valid "
+            "number (number expected)") in demo.output
+    assert "pii_declared, 1 failure(s): undeclared personal data in: customer_phone" \
+        in demo.output
     data_dir, instance = demo.data_dir, demo.instance
     layout = Layout(data_dir)
     # v1 of both datasets delivered: table and Parquet export agree.
@@ -103,6 +114,9 @@ ROW_DEFECTS = {
                                          *lines[8:150]], 8, "created_at"),
     "wrong type": (lambda lines: [*lines[:9], lines[9].rsplit(b",", 1)[0] + b",soon\n",
                                   *lines[10:150]], 10, "priority"),
+    "5 MB field": (lambda lines: [*lines[:11], lines[11].replace(b",", b"," + b"x" * 5_000_000
+                                                                 + b" ", 1), *lines[12:150]],
+                   12, "created_at"),
     "unexpected column": (lambda lines: [lines[0].rstrip(b"\n") + b",ssn\n",
                                          *(ln.rstrip(b"\n") + b",x\n" for ln in lines[1:150])],
                           None, None),
@@ -133,3 +147,31 @@ def test_bad_rows_are_quarantined_and_block_delivery(
     tables = _query(data_dir, "SELECT table_name FROM information_schema.tables "
                     "WHERE table_schema = 'support_tickets'")
     assert ("delivered",) not in tables
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_parquet_and_jsonl_batches_of_a_csv_contract_are_delivered(
+        suffix, tmp_path, data_dir, instance, defs, contracts):
+    import csv
+    import json
+
+    import pyarrow.csv as pcsv
+
+    assert contracts["support_tickets"].file_format == "csv"
+    full = generate_demo(tmp_path / "src", date.today())["support_tickets"][0]
+    lines = _lines(full)
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_bytes(b"".join([lines[0], *lines[-150:]]))
+    path = tmp_path / f"tickets{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pcsv.read_csv(fresh), path)  # native types, typed again by the contract
+    else:
+        with fresh.open(newline="") as fh:
+            path.write_text("".join(json.dumps(r) + "\n" for r in csv.DictReader(fh)))
+    result, outcome = _ingest(defs, instance, data_dir, contracts, path)
+    assert outcome.status == "delivered", outcome
+    assert pq.read_metadata(Layout(data_dir).delivered_file(
+        "support_tickets", result.raw.version)).num_rows == 150
+    intake = instance.get_latest_materialization_event(
+        dg.AssetKey(["support_tickets", "intake"])).asset_materialization
+    assert intake.metadata["read_as"].value == f"{suffix[1:]} (by content)"

@@ -167,3 +167,52 @@ def test_corrupt_parquet_fails(tmp_path, tickets):
     path.write_bytes(b"PAR1 this is not parquet")
     with pytest.raises(IntakeError, match="not a readable Parquet"):
         _read(path, tickets)
+
+
+def test_a_5mb_field_quarantines_only_its_record(tmp_path, tickets):
+    path = _csv(tmp_path / "a.csv", [_row(1), _row(2, body="x" * 5_000_000), _row(3)])
+    table, report = _read(path, tickets)
+    assert table.num_rows == 2 and table.column("_row_id").to_pylist() == [2, 4]
+    [bad] = report.quarantined
+    assert (bad.line, bad.column) == (3, "body")
+    assert "more than the limit of 4,194,304" in bad.reason
+    assert len(bad.record) < 1000  # the record is kept with the oversized field shortened
+
+
+def test_field_limit_comes_from_the_contract(tmp_path, tickets):
+    from dataclasses import replace
+    small = replace(tickets, custom={**tickets.custom, "maxFieldSize": 100})
+    path = _csv(tmp_path / "a.csv", [_row(1), _row(2, subject="s" * 101)])
+    table, report = _read(path, small)
+    assert table.num_rows == 1 and report.quarantined[0].column == "subject"
+
+
+def test_over_long_lines_are_quarantined_unread_in_csv_and_jsonl(tmp_path, tickets):
+    from dataclasses import replace
+    small = replace(tickets, custom={**tickets.custom, "maxFieldSize": 100})  # lines: 400
+    long_row = _row(2, body="b" * 90, subject="s" * 90, customer_name="n" * 90,
+                    channel="c" * 90)
+    table, report = _read(_csv(tmp_path / "a.csv", [_row(1), long_row, _row(3)]), small)
+    assert table.num_rows == 2
+    assert [(q.line, q.reason) for q in report.quarantined] == [
+        (3, "line is longer than 400 characters")]
+    rows = [dict(zip(HEADER, r, strict=True)) for r in (_row(1), long_row, _row(3))]
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table, report = _read(jsonl, small)
+    assert table.num_rows == 2
+    assert [(q.line, q.reason) for q in report.quarantined] == [
+        (2, "line is longer than 400 bytes")]
+
+
+def test_nul_bytes_and_bad_encoding_quarantine_their_records(tmp_path, tickets):
+    path = _csv(tmp_path / "a.csv", [_row(1), _row(2, subject="a\x00b"), _row(3), _row(4)])
+    data = path.read_bytes().replace(b"ann4@", b"\xffnn4@", 1)
+    path.write_bytes(data)
+    table, report = _read(path, tickets)
+    assert table.num_rows == 2
+    assert [(q.line, q.column) for q in report.quarantined] == [
+        (3, "subject"), (5, "customer_email")]
+    assert "NUL byte" in report.quarantined[0].reason
+    assert "not valid text" in report.quarantined[1].reason
+
