@@ -1,8 +1,9 @@
 """Evaluation data for the personal-data scanner and free-text redaction (issue 11).
 
-The old benchmark data (bench/pii_data.py) is what the scanner's rules were tuned on, so
-its figures say little about unseen data. This module builds independent data, split in
-two halves that share no locale and no sentence template:
+The old benchmark data (bench/pii_data.py, removed; see commit 7398baa) is what the
+scanner's rules were tuned on, so its figures say little about unseen data. This module
+builds independent data, split in two halves that share no locale and no sentence
+template:
 
 * **tuning half** ("tune"): Faker locales en_US, de_DE, fr_FR, es_ES, nl_NL, and the
   sentence templates TUNE_TEMPLATES. Tune the engine on this half only.
