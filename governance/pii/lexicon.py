@@ -138,7 +138,13 @@ def get_lexicon() -> Lexicon:
     with _LOCK:
         path = _cache_path()
         if not path.is_file():
-            build(path)
+            try:
+                build(path)
+            except OSError:
+                # A read-only home (a locked-down container) must not stop a scan.
+                path = Path(tempfile.gettempdir()) / "dataops-governance" / path.name
+                if not path.is_file():
+                    build(path)
         with gzip.open(path) as fh:
             data = json.loads(fh.read())
     return Lexicon(data["first_names"], data["surnames"], frozenset(data["places"]),
