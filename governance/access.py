@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from governance.atomic import atomic_writer
 from governance.contracts import CLASSIFICATION_ORDER, DatasetContract
 from governance.errors import GovernanceError, InvalidNameError, UnknownVersionError
 from governance.identifiers import (
@@ -278,9 +277,6 @@ def export_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, v
     shown = [c for c, d in plan.items() if d != WITHHOLD]
     cols = ", ".join(quote_ident(check_column_name(c)) for c in shown)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp",
-                                    dir=out_path.parent)
-    os.close(fd)
     # A cursor of its own: an open result blocks its connection until drained, and closing
     # the cursor frees it even when the write fails halfway, so the caller's conn stays usable.
     cursor, rows = conn.cursor(), 0
@@ -290,15 +286,13 @@ def export_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, v
                             params=[version]).to_arrow_reader(_BATCH)
         schema = pa.schema([pa.field(f.name, pa.string()) if plan[f.name] == MASK else f
                             for f in reader.schema])
-        with pq.ParquetWriter(tmp_name, schema) as writer:
+        # Readers see the previous export or the complete new one, never a partial file;
+        # a role export stays private to its owner, as before.
+        with (atomic_writer(out_path, permissions=0o600) as fh,
+              pq.ParquetWriter(fh, schema) as writer):
             for batch in reader:
                 writer.write_batch(_masked(batch, plan, schema))
                 rows += batch.num_rows
-        # Readers see the previous export or the complete new one, never a partial file.
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
     finally:
         cursor.close()
     return ExportResult(dataset, version, role_name, out_path, rows,

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from governance.atomic import atomic_write_text
 from governance.errors import GovernanceError
 from governance.identifiers import check_dataset_name, check_version
 from governance.settings import Layout
@@ -206,13 +207,7 @@ class AuditLog:
         return AuditEntry(**data)
 
     def _write_head(self, seq: int, digest: str) -> None:
-        # A fixed temp name is safe: only the holder of the lock writes the head.
-        tmp = self.head_path.with_name(self.head_path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(_canonical({"seq": seq, "hash": digest}) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.head_path)
+        atomic_write_text(self.head_path, _canonical({"seq": seq, "hash": digest}) + "\n")
 
     def entries(self, dataset: str | None = None, version: str | None = None,
                 action: str | None = None) -> list[AuditEntry]:

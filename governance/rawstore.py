@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from governance.atomic import atomic_write_text, move_into_place
 from governance.errors import IntakeError, UnknownVersionError
 from governance.identifiers import check_dataset_name, check_version
 
@@ -137,8 +138,9 @@ class RawStore:
                 vdir.mkdir()
                 suffix = "".join(source.suffixes[-2:]) if source.suffix else ""
                 stored = vdir / f"data{suffix}"
-                os.replace(tmp_name, stored)
-                os.chmod(stored, 0o444)
+                # Read-only before it appears, then renamed in and the folders fsynced.
+                os.chmod(tmp_name, 0o444)
+                move_into_place(tmp_name, stored)
                 raw = RawVersion(
                     dataset=dataset,
                     version=version,
@@ -179,6 +181,4 @@ class RawStore:
 
 
 def _write_json_atomic(path: Path, data: dict[str, object]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")

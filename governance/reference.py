@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from governance.atomic import atomic_writer
 from governance.contracts import DatasetContract
 from governance.errors import IntakeError
 from governance.identifiers import check_version
@@ -37,7 +37,6 @@ def store_csv(source: Path, target: Path, needed: Sequence[str]) -> Path:
     if missing:
         raise IntakeError(str(source), "the file lacks columns: " + ", ".join(missing), line=1)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    with source.open("rb") as src, atomic_writer(target) as dst:
+        shutil.copyfileobj(src, dst)
     return target

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
+from governance.atomic import atomic_writer
 from governance.contracts import ColumnSpec, DatasetContract
 from governance.identifiers import check_version, qualified, quote_ident
 from governance.intake import ROW_ID
@@ -134,17 +134,15 @@ def export_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
     """Write one delivered version to Parquet atomically (temp file, then rename)."""
     target = qualified(contract.name, DELIVERED)
     export_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = export_path.with_name(f".{export_path.name}.tmp")
     data_cols = ", ".join(quote_ident(c) for c, _ in delivered_columns(contract))
     reader = conn.sql(f"SELECT {data_cols} FROM {target} "
                       f"WHERE {quote_ident(VERSION_COL)} = ? ORDER BY {quote_ident(ROW_ID)}",
                       params=[version]).to_arrow_reader(_EXPORT_BATCH)
-    # Streamed batch by batch so a large version never sits whole in memory.
-    with pq.ParquetWriter(tmp, reader.schema) as writer:
+    # Streamed batch by batch so a large version never sits whole in memory; readers see
+    # either the old export or the complete new one, never a partial file.
+    with atomic_writer(export_path) as fh, pq.ParquetWriter(fh, reader.schema) as writer:
         for batch in reader:
             writer.write_batch(batch)
-    # Readers see either the old export or the complete new one, never a partial file.
-    os.replace(tmp, export_path)
 
 
 def known_value_leaks(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,

@@ -6,7 +6,6 @@ state gives the same bytes and datasheets diff cleanly in review.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markdown_it import MarkdownIt
 
+from governance.atomic import atomic_write_text
 from governance.datasheet.facts import NOT_PROVIDED, VersionFacts
 from governance.identifiers import check_dataset_name, check_version
 
@@ -98,9 +98,7 @@ def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return  # unchanged: keep the file (and its timestamp) as it is
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 def write_datasheet(out_dir: Path, facts: VersionFacts,

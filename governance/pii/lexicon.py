@@ -32,6 +32,8 @@ from pathlib import Path
 
 import platformdirs
 
+from governance.atomic import atomic_writer
+
 # Rank thresholds for names-dataset: a name is kept when it is common somewhere, or
 # reasonably common in two countries (single-country ranks of junk entries are noisy).
 _TOP_RANK = 2_000
@@ -121,15 +123,9 @@ def build(path: Path) -> None:
                "surnames": _best_ranks(data_dir / "last_names.pkl.gz"),
                "places": sorted(places), "postcode_patterns": patterns}
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb") as fh:
-            fh.write(json.dumps(payload).encode("utf-8"))
-            fh.flush()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # Private to the user, as the cache always was (it may sit in the shared temp folder).
+    with atomic_writer(path, permissions=0o600) as raw, gzip.GzipFile(fileobj=raw, mode="wb") as fh:
+        fh.write(json.dumps(payload).encode("utf-8"))
 
 
 @cache
