@@ -11,7 +11,8 @@ from governance.pii import lexicon
 def test_build_writes_a_complete_cache_file(tmp_path):
     path = tmp_path / "cache" / "lexicon.json.gz"
     lexicon.build(path)
-    data = json.loads(gzip.open(path).read())
+    with gzip.open(path) as fh:
+        data = json.loads(fh.read())
     assert len(data["first_names"]) > 50_000 and len(data["surnames"]) > 50_000
     assert lexicon.fold("Kristiansand S") in set(data["places"])
     assert any("[A-Z]" in p for p in data["postcode_patterns"])
