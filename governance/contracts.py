@@ -1,20 +1,18 @@
 """Load and validate Open Data Contract Standard (ODCS v3) dataset contracts.
 
 A contract is checked three times, each failure reported as one ContractError naming
-the file and the field: against the standard's JSON schema, through the
+the file and the field: against the JSON schema of the ODCS version it declares in
+`apiVersion` (an unsupported version is refused), through the
 open-data-contract-standard pydantic model, and against the rules this project adds
 (names, project custom properties, SLA units).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from open_data_contract_standard.model import OpenDataContractStandard, SchemaPr
 
 from governance.errors import ContractError, GovernanceError, UnknownDatasetError
 from governance.identifiers import check_column_name, check_dataset_name
+from governance.odcs_schemas import NEWEST_VERSION, SUPPORTED_VERSIONS, odcs_schema
 
 CONTRACT_SUFFIX = ".odcs.yaml"
 LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
@@ -44,6 +43,18 @@ _UNITS = {
     "weeks": timedelta(weeks=1), "y": timedelta(days=365), "yr": timedelta(days=365),
     "year": timedelta(days=365), "years": timedelta(days=365),
 }
+
+
+class UnsupportedContractVersionError(ContractError):
+    """A contract declares an ODCS apiVersion this project has no schema for."""
+
+    def __init__(self, path: str, version: object) -> None:
+        self.version = version
+        super().__init__(
+            path, "apiVersion",
+            f"the contract is written for ODCS version {version!r}, which this catalog cannot "
+            f"check; supported versions are {', '.join(SUPPORTED_VERSIONS)} "
+            f"(use {NEWEST_VERSION} for a new contract)")
 
 
 @dataclass(frozen=True)
@@ -136,10 +147,15 @@ class DatasetContract:
         return tuple(c.name for c in self.columns if c.personal)
 
 
-@cache
-def _odcs_json_schema() -> dict[str, Any]:
-    text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text()
-    return json.loads(text)
+def _schema_for(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of the ODCS version the contract declares."""
+    if "apiVersion" not in data:
+        # The schema itself reports the missing field.
+        return odcs_schema(NEWEST_VERSION)
+    version = data["apiVersion"]
+    if not isinstance(version, str) or version not in SUPPORTED_VERSIONS:
+        raise UnsupportedContractVersionError(str(path), version)
+    return odcs_schema(version)
 
 
 def _json_path(parts: Iterable[Any]) -> str:
@@ -217,8 +233,11 @@ def _owner(path: Path, odcs: OpenDataContractStandard) -> tuple[str, tuple[str, 
     team = odcs.team
     if team is None:
         raise _fail(path, "team", "the owner team is missing")
-    members = team.members if not isinstance(team, list) else team
-    name = team.name if not isinstance(team, list) else None
+    if isinstance(team, list):
+        raise _fail(path, "team", "the catalog needs a named owner team, which ODCS v3.0.x "
+                    f"cannot express (team is a bare list of members there); declare apiVersion "
+                    f"{NEWEST_VERSION} and a team with a name and members")
+    members, name = team.members, team.name
     if not name:
         raise _fail(path, "team.name", "the owner team needs a name")
     owners = tuple(m.username for m in (members or [])
@@ -327,7 +346,7 @@ def load_contract(path: str | Path) -> DatasetContract:
         raise _fail(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise _fail(path, "(top level)", "a contract must be a YAML mapping")
-    schema = _odcs_json_schema()
+    schema = _schema_for(path, data)
     validator_cls = jsonschema.validators.validator_for(schema)
     errors = sorted(validator_cls(schema).iter_errors(data),
                     key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))

@@ -92,6 +92,6 @@ def test_adding_a_contract_file_adds_a_dataset(tmp_path, data_dir):
 def test_a_malformed_contract_stops_the_whole_load(tmp_path, data_dir):
     contracts_dir = tmp_path / "contracts"
     shutil.copytree(CONTRACTS_DIR, contracts_dir)
-    (contracts_dir / "broken.odcs.yaml").write_text("apiVersion: v3.0.2\nkind: DataContract\n")
+    (contracts_dir / "broken.odcs.yaml").write_text("apiVersion: v3.2.0\nkind: DataContract\n")
     with pytest.raises(ContractError, match=r"broken\.odcs\.yaml"):
         build_definitions(contracts_dir, data_dir)
