@@ -11,7 +11,7 @@ from governance.pii import lexicon
 def test_build_writes_a_complete_cache_file(tmp_path):
     path = tmp_path / "cache" / "lexicon.json.gz"
     lexicon.build(path)
-    data = json.loads(gzip.open(path).read())
+    data = json.loads(gzip.decompress(path.read_bytes()))
     assert len(data["first_names"]) > 50_000 and len(data["surnames"]) > 50_000
     assert lexicon.fold("Kristiansand S") in set(data["places"])
     assert any("[A-Z]" in p for p in data["postcode_patterns"])
