@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from dataops_assets.cli_export import add_export_command
+from dataops_assets.cli import export as export_cli
 from governance.access import (
     AccessConfigError,
     AccessDeniedError,
@@ -269,7 +269,7 @@ def test_unsafe_out_paths_are_refused(conn, contracts, book, tmp_path, monkeypat
 
 def _run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="dataops")
-    add_export_command(parser.add_subparsers(dest="command", required=True))
+    export_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(list(argv))
     return args.func(args)
 

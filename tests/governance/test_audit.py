@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dataops_assets.cli_audit import add_audit_commands
+from dataops_assets.cli import audit as audit_cli
 from governance.audit import GENESIS, AuditLog, AuditLogError, AuditValueError, audit_path
 from governance.errors import GovernanceError, InvalidNameError
 
@@ -189,7 +189,7 @@ def test_entries_filters(tmp_path):
 
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="dataops")
-    add_audit_commands(parser.add_subparsers(dest="command", required=True))
+    audit_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import dagster as dg
 
+from dataops_assets.cli._common import add_verb, dagster_instance
 from dataops_assets.constants import (
     META_DATASET_DRIFT,
     META_DRIFTED_COLUMNS,
@@ -161,9 +162,7 @@ def collect_status(instance: dg.DagsterInstance, dataset: str | None = None,
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print each version's stages, failed checks, quarantine, findings, drift and retention."""
-    from dataops_assets.cli import _instance
-
-    entries = collect_status(_instance(), args.dataset, args.version)
+    entries = collect_status(dagster_instance(), args.dataset, args.version)
     if args.json:
         print(json.dumps(entries, indent=2, default=str))
         return 0
@@ -176,13 +175,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_status_command(sub: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Register `dataops status`."""
-    status = sub.add_parser(
-        "status", help="why each version was delivered, blocked or failed",
+    parser = add_verb(
+        subparsers, "status", help="why each version was delivered, blocked or failed",
         description="Reads Dagster's event log and the data directory's files, never the "
-        "DuckDB warehouse, so it works while runs are writing.")
-    status.add_argument("--dataset")
-    status.add_argument("--version")
-    status.add_argument("--json", action="store_true", help="print JSON on standard output")
-    status.set_defaults(func=cmd_status)
+        "DuckDB warehouse, so it works while runs are writing.\n\nFor each version: its "
+        "stages, failed checks, quarantined rows by reason, personal data found, drift, "
+        "retention deadlines and legal holds.",
+        examples=["dataops status",
+                  "dataops status --dataset loan_applications --version v2 --json"])
+    parser.add_argument("--dataset")
+    parser.add_argument("--version")
+    parser.add_argument("--json", action="store_true", help="print JSON on standard output")
+    parser.set_defaults(func=cmd_status)

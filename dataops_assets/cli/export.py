@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from dataops_assets.auditing import audit
+from dataops_assets.cli._common import add_verb
 from governance.access import AccessDeniedError, export_version, load_roles
 from governance.contracts import find_contract
 from governance.errors import GovernanceError, UnknownVersionError
@@ -18,7 +19,7 @@ from governance.settings import Layout, contracts_dir_from_env, data_dir_from_en
 
 ROLES_FILE_ENV = "DATAOPS_ROLES_FILE"
 # The repository's own roles file, next to the packages (like contracts/).
-DEFAULT_ROLES_FILE = Path(__file__).resolve().parents[1] / "config" / "roles.yaml"
+DEFAULT_ROLES_FILE = Path(__file__).resolve().parents[2] / "config" / "roles.yaml"
 
 
 def roles_file_from_env() -> Path:
@@ -61,12 +62,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_export_command(subparsers: argparse._SubParsersAction) -> None:
-    """Add `export --dataset NAME --version V --role ROLE --out PATH` to the dataops parser."""
-    export = subparsers.add_parser(
-        "export", help="export a delivered version with only the columns a role may see")
-    export.add_argument("--dataset", required=True)
-    export.add_argument("--version", required=True, help="a delivered version, e.g. v1")
-    export.add_argument("--role", required=True, help="a role declared in the roles file")
-    export.add_argument("--out", required=True, help="the Parquet file to write")
-    export.set_defaults(func=cmd_export)
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Register `dataops export --dataset NAME --version V --role ROLE --out PATH`."""
+    parser = add_verb(
+        subparsers, "export",
+        help="export a delivered version with only the columns a role may see",
+        description="Writes one delivered version as Parquet with the columns the role may "
+        "see: each column is included, masked or withheld as the roles file says "
+        "($DATAOPS_ROLES_FILE, else config/roles.yaml). The warehouse is opened read-only. "
+        "Exports and refusals are both recorded in the audit trail.",
+        examples=["dataops export --dataset loan_applications --version v1 --role analyst "
+                  "--out analyst.parquet"])
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--version", required=True, help="a delivered version, e.g. v1")
+    parser.add_argument("--role", required=True, help="a role declared in the roles file")
+    parser.add_argument("--out", required=True, help="the Parquet file to write")
+    parser.set_defaults(func=cmd_export)

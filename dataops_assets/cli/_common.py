@@ -1,24 +1,57 @@
-"""How the command line reports version outcomes: progress, summary table, JSON, exit codes."""
+"""Helpers shared by the verbs: the Dagster instance, verb parsers, outcome output, exit codes."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dataops_assets import runner
 from dataops_assets.outcomes import VersionOutcome
+from governance.errors import GovernanceError
 
 EXIT_DELIVERED = 0
 EXIT_FAILED = 1
 EXIT_BLOCKED = 3
-EXIT_CODES_HELP = ("exit codes: 0 delivered (or stored without --materialize), "
-                   "3 blocked by checks, 1 failed, 2 refused (bad arguments, unknown dataset)")
+EXIT_REFUSED = 2  # a GovernanceError (unknown dataset, unsafe name, missing file), or argparse
+
+
+def add_verb(subparsers: argparse._SubParsersAction, name: str, *, help: str,
+             description: str, examples: Sequence[str],
+             exit_codes: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """Add a verb's parser with its one-line help, description, examples and exit codes."""
+    # Raw formatting keeps the examples' lines; the description's paragraphs are wrapped here.
+    text = "\n\n".join(textwrap.fill(para, 79) for para in description.split("\n\n"))
+    epilog = "examples:\n" + "".join(f"  {example}\n" for example in examples)
+    if exit_codes:
+        epilog += "\nexit codes:\n" + "".join(f"  {line}\n" for line in exit_codes)
+    return subparsers.add_parser(name, help=help, description=text, epilog=epilog,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_output_flags(parser: argparse.ArgumentParser) -> None:
+    """The --json and -v flags of the verbs that run versions (ingest, demo)."""
+    parser.add_argument("--json", action="store_true",
+                        help="print each version's outcome as JSON on standard output")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show Dagster's per-event log lines on standard error too")
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """The Dagster instance under DAGSTER_HOME; a GovernanceError (exit 2) when it is unset."""
+    try:
+        return dg.DagsterInstance.get()
+    except dg.DagsterInvariantViolationError:
+        raise GovernanceError("DAGSTER_HOME is not set; run through make, or export "
+                              "DAGSTER_HOME=$PWD/.dataops/dagster_home") from None
 
 
 def exit_code(outcome: VersionOutcome) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from dataops_assets.cli_output import exit_code, print_json, print_summary
+from dataops_assets.cli._common import exit_code, print_json, print_summary
 from dataops_assets.outcomes import FailedCheck, VersionOutcome
 from dataops_assets.runner import RUN_LOGGER, configure_run_log
 

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from dataops_assets.cli._common import add_verb
 from governance.audit import ACTIONS, AuditLog, audit_path
 from governance.identifiers import check_dataset_name, check_version
 from governance.settings import data_dir_from_env
@@ -53,13 +54,30 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_audit_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `audit verify` and `audit show` to the dataops subcommand parsers."""
-    audit = subparsers.add_parser("audit", help="verify or show the audit trail")
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Register `dataops audit verify` and `dataops audit show`."""
+    audit = add_verb(
+        subparsers, "audit", help="verify or show the audit trail",
+        description="The audit trail is a hash-chained log of every governance action "
+        "(ingest, delivery, export, refusal, erasure, holds, retention). `verify` checks the "
+        "chain and its head anchor; `show` lists entries.",
+        examples=["dataops audit verify", "dataops audit show --dataset loan_applications"])
     sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = sub.add_parser("verify", help="check the hash chain and the head anchor")
+    verify = add_verb(
+        sub, "verify", help="check the hash chain and the head anchor",
+        description="Checks the whole audit trail and names the first edited, removed, "
+        "inserted or reordered entry, or a truncated tail.",
+        examples=["dataops audit verify"],
+        exit_codes=["0  the trail is intact", "1  the trail was tampered with (named on "
+                    "standard error)", "2  refused"])
     verify.set_defaults(func=cmd_audit_verify)
-    show = sub.add_parser("show", help="list audit entries")
+    show = add_verb(
+        sub, "show", help="list audit entries",
+        description="Prints audit entries as a table, or one JSON object per line, "
+        "optionally filtered by dataset, version and action. Entries hold counts and "
+        "hashes, never personal values.",
+        examples=["dataops audit show --dataset support_tickets --action erase",
+                  "dataops audit show --version v2 --json"])
     show.add_argument("--dataset")
     show.add_argument("--version")
     show.add_argument("--action", choices=sorted(ACTIONS))

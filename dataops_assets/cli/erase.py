@@ -8,6 +8,7 @@ import os
 import duckdb
 
 from dataops_assets.auditing import audit
+from dataops_assets.cli._common import add_verb
 from dataops_assets.resources import HASH_KEY_ENV
 from governance.contracts import find_contract
 from governance.erasure import ErasureError, erase_subject
@@ -42,9 +43,15 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_erase_command(sub: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Register `dataops erase`."""
-    erase = sub.add_parser("erase", help="erase a data subject (right to erasure)")
-    erase.add_argument("--dataset", required=True)
-    erase.add_argument("--key", required=True, help="subject key as column=value")
-    erase.set_defaults(func=cmd_erase)
+    parser = add_verb(
+        subparsers, "erase", help="erase a data subject (right to erasure)",
+        description="Removes every row of one data subject from every stage and version of "
+        "a dataset in one transaction, and records a tombstone (a keyed hash of the key) "
+        "so the subject stays out of re-materialized and re-ingested versions. The audit "
+        "trail gets counts and hashes only.",
+        examples=["dataops erase --dataset support_tickets --key customer_email=ann@example.com"])
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--key", required=True, help="subject key as column=value")
+    parser.set_defaults(func=cmd_erase)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dataops_assets.cli_status import collect_status
+from dataops_assets.cli.status import collect_status
 from governance.errors import UnknownVersionError
 from governance.settings import Layout
 from tests.conftest import REPO
