@@ -129,7 +129,8 @@ def replace_from_query(conn: duckdb.DuckDBPyConnection, target: str, version: st
 
 
 def count_rows(conn: duckdb.DuckDBPyConnection, table: str, version: str) -> int:
-    """Number of rows one version has in a table (0 if the table does not exist)."""
+    """Number of rows one version has in a table, which must exist (a missing table raises
+    duckdb.CatalogException; `quarantine_count` checks with `table_exists` first)."""
     rows = conn.execute(f"SELECT count(*) FROM {table} WHERE {quote_ident(VERSION_COL)} = ?",
                         [check_version(version)]).fetchall()
     return int(rows[0][0])

@@ -1,4 +1,6 @@
-"""Asset factory: one contract becomes the four stage assets of its dataset."""
+"""Asset factory: one contract becomes its dataset's intake, cleaned and validated assets;
+`build_dataset_assets` adds pii_scan, drift, delivered and, with a labeling section,
+labeling and vendor_scorecard from their folders to make the whole stage chain."""
 
 from datetime import UTC, datetime
 
