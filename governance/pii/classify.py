@@ -190,7 +190,8 @@ def _postcode_finding(counts: Counter[str], hint: str | None,
     return None
 
 
-def _id_family(findings: list[EntityFinding], weak_share: float) -> list[EntityFinding]:
+def _id_family(findings: list[EntityFinding], unmatched: Counter[str],
+               total: int) -> list[EntityFinding]:
     """National ids of several countries in one column count together, as one finding.
 
     A column of mixed ids (SSNs, PESELs, NIRs) splits its share across entity types; the
@@ -201,7 +202,8 @@ def _id_family(findings: list[EntityFinding], weak_share: float) -> list[EntityF
     share = sum(f.prevalence for f in ids)
     if not ids or share < ID_EVIDENCE_SHARE:
         return findings
-    share += weak_share
+    # Only now are the other values worth the weak validators (17 of them per value).
+    share += sum(w for v, w in unmatched.items() if national_id(v.strip(), weak=True)) / total
     main = max(ids, key=lambda f: (f.prevalence, f.score))
     family = EntityFinding(main.type, min(share, 1.0), main.score)
     rest = [f for f in findings if f.type not in ID_ENTITIES]
@@ -214,14 +216,14 @@ def _classify_structured(name: str, counts: Counter[str], hint: str | None, tota
     recognizers = pattern_recognizers_cached()
     distinct = len(counts)
     categorical = distinct <= max(20, 0.02 * total)
-    weak_ids = 0
+    unmatched: Counter[str] = Counter()
     for value, weight in counts.items():
         hits = _value_hits(value, hint, recognizers, categorical)
         for entity, score in hits.items():
             tally.add(entity, weight, score)
-        if not hits and national_id(value.strip(), weak=True):
-            weak_ids += weight
-    findings = _id_family(tally.findings(PERSONAL_ENTITIES, floor=0.01), weak_ids / total)
+        if not hits:
+            unmatched[value] = weight
+    findings = _id_family(tally.findings(PERSONAL_ENTITIES, floor=0.01), unmatched, total)
     postcode = _postcode_finding(counts, hint, total)
     if postcode and (not findings or findings[0].prevalence < postcode.prevalence):
         findings = [postcode]

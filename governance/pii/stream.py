@@ -27,7 +27,8 @@ def _parse(number: int, line: str, report: StreamReport) -> dict | None:
     except json.JSONDecodeError as exc:
         report.refused.append(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})")
         return None
-    if not isinstance(record, dict) or not isinstance(record.get("text", 0), str | None):
+    if not isinstance(record, dict) or "text" not in record or not isinstance(
+            record["text"], str | None):
         report.refused.append(f"line {number}: not a JSON object with a string 'text' field")
         return None
     return record

@@ -15,7 +15,7 @@ from typing import Any
 
 from dateutil import parser as date_parser
 
-from governance.pii.lexicon import common_zipf, fold, get_lexicon
+from governance.pii.lexicon import common_zipf, fold, get_lexicon, zipf_ceiling
 from governance.pii.recognizers.numbers import DATE_EXPR
 from governance.pii.recognizers.places import ADDRESS
 
@@ -28,6 +28,8 @@ _COMPANY = {"inc", "llc", "ltd", "limited", "plc", "gmbh", "ag", "kg", "co", "co
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "herr", "frau", "mme",
            "mlle", "sr", "sra", "srta", "sig", "dott", "pan", "pani", "dipl", "ing", "mag",
            "jr", "ii", "iii", "iv", "phd", "md", "msc", "bsc"}
+# Among other names a value may be a commoner English word ("Robert", "Scott") than in text.
+_COLUMN_BANDS = ((100, 5.6), (1000, 4.8), (float("inf"), 4.2))
 _DATE = re.compile(rf"^(?i:{DATE_EXPR})$")
 
 
@@ -50,26 +52,20 @@ def person_kind(value: str) -> str | None:
     if len(words) == 1:
         word = words[0]
         z = common_zipf(word.lower())
-        if z < _max_zipf(lex.first_rank(word)):
+        if z < zipf_ceiling(lex.first_rank(word), _COLUMN_BANDS):
             return "first"
-        if z < _max_zipf(lex.surname_rank(word)) or _known_parts(word, lex.surname_rank):
+        if (z < zipf_ceiling(lex.surname_rank(word), _COLUMN_BANDS)
+                or _known_parts(word, lex.surname_rank)):
             return "last"
         return None
     first, last = words[0], words[-1]
     if text.count(",") == 1:  # "Kowalski, Jan"
         first, last = last, first
-    if common_zipf(first.lower()) < _max_zipf(lex.first_rank(first)) and (
+    if common_zipf(first.lower()) < zipf_ceiling(lex.first_rank(first), _COLUMN_BANDS) and (
             lex.surname_rank(last) or _known_parts(last, lex.surname_rank)
             or common_zipf(last.lower()) < 2.5):
         return "full"
     return None
-
-
-def _max_zipf(rank: int | None) -> float:
-    """How common an English word a name may be, by how common the name is."""
-    if rank is None:
-        return -1.0
-    return 5.6 if rank <= 100 else 4.8 if rank <= 1000 else 4.2
 
 
 def _known_parts(word: str, rank: Any) -> bool:

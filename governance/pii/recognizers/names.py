@@ -20,7 +20,7 @@ import re
 
 from dateutil.parser import parserinfo
 
-from governance.pii.lexicon import common_zipf, get_lexicon
+from governance.pii.lexicon import common_zipf, get_lexicon, zipf_ceiling
 from governance.pii.recognizers.base import SpanRecognizer
 
 _TOKEN = re.compile(r"[^\W\d_][\w'\u2019]*(?:-[^\W\d_][\w'\u2019]*)*")
@@ -34,10 +34,14 @@ _CUE = re.compile(
     r"spoke (?:to|with)|talk to|talked to|speak to|agent|colleague|manager|customer|client|"
     r"tell|told|forward(?:ed)? (?:it )?to|assigned to|on behalf of|by)"
     r"[,:]?\s+)$")
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
-              "le", "la", "ter", "ten", "bin", "ibn", "al", "el", "y", "zu", "st"}
-_TRAILING_PARTICLES = re.compile(r"(?:\b(?:van|von|der|den|de|del|della|di|da|dos|das|du|le|la|"
-                                 r"ter|ten|zu)\s+)+$")
+# Particles a title reaches across ("Mr van der Heiden"), and all that a name may carry.
+_TITLE_PARTICLES = ("van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das",
+                    "du", "le", "la", "ter", "ten", "zu")
+_PARTICLES = frozenset({*_TITLE_PARTICLES, "bin", "ibn", "al", "el", "y", "st"})
+_TRAILING_PARTICLES = re.compile(rf"(?:\b(?:{'|'.join(_TITLE_PARTICLES)})\s+)+$")
+# In running text a capitalised word needs a rarer English homograph to count as a name
+# than a value in a column of names does (governance/pii/values.py).
+_TEXT_BANDS = ((30, 5.6), (100, 4.6), (1000, 3.9), (float("inf"), 3.3))
 # Months and weekdays are names somewhere ("April", "June") but in tickets they are dates.
 CALENDAR_WORDS = frozenset(w.lower() for pair in (*parserinfo().MONTHS, *parserinfo().WEEKDAYS)
                            for w in pair if len(w) > 3)
@@ -57,19 +61,6 @@ _PAIR_ZIPF = 5.2
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"(]\s*)$")
 
 
-def _max_zipf(rank: int | None) -> float:
-    """How common an English word a name may be, by how common the name is."""
-    if rank is None:
-        return -1.0
-    if rank <= 30:
-        return 5.6
-    if rank <= 100:
-        return 4.6
-    if rank <= 1000:
-        return 3.9
-    return 3.3
-
-
 def name_score(word: str) -> tuple[bool, bool, float]:
     """(looks like a first name, looks like a surname, English Zipf frequency) of a word."""
     lex = get_lexicon()
@@ -79,7 +70,13 @@ def name_score(word: str) -> tuple[bool, bool, float]:
         return (all(lex.first_rank(p) for p in parts), all(lex.surname_rank(p) for p in parts),
                 z)
     first, sur = lex.first_rank(word), lex.surname_rank(word)
-    return z < _max_zipf(first), z < _max_zipf(sur), z
+    return z < zipf_ceiling(first, _TEXT_BANDS), z < zipf_ceiling(sur, _TEXT_BANDS), z
+
+
+def _known(word: str) -> bool:
+    """In either name lexicon, at any rank."""
+    lex = get_lexicon()
+    return bool(lex.first_rank(word) or lex.surname_rank(word))
 
 
 def _capitalised(word: str, caps_text: bool) -> bool:
@@ -154,8 +151,7 @@ def person_spans(text: str) -> list[tuple[int, int, float]]:
                 if ns and nz < 3.0:
                     marked[i] = marked[i + 1] = 0.6
             continue
-        if cued and (first or sur or z < 2.5 or (
-                z < 5.0 and (get_lexicon().first_rank(word) or get_lexicon().surname_rank(word)))):
+        if cued and (first or sur or z < 2.5 or (z < 5.0 and _known(word))):
             marked[i] = 0.7
         elif _name_pair(tokens, i, text):
             marked[i] = marked[i + 1] = 0.6
@@ -183,9 +179,8 @@ def _grow(text: str, tokens: list[tuple[int, int, str]], marked: dict[int, float
                     tokens[hi + 2][2], caps):
                 hi += 1
                 continue
-            known = lex.first_rank(word) or lex.surname_rank(word)
             if _capitalised(word, caps) and (hi + 1 in marked or (
-                    common_zipf(word.lower()) < (4.0 if known else 3.0))):
+                    common_zipf(word.lower()) < (4.0 if _known(word) else 3.0))):
                 hi += 1
                 continue
             break

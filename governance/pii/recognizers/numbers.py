@@ -29,6 +29,11 @@ _DATE_LIKE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _IP_LIKE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
+def _without_extension(candidate: str) -> str:
+    """The number before an extension ("830-993-7490x464" -> "830-993-7490")."""
+    return re.split(r"\s*(?:x|ext\.?)\s*\d", candidate.strip())[0].strip()
+
+
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
@@ -36,7 +41,7 @@ def _digits(text: str) -> str:
 @cache
 def possible_phone(candidate: str) -> bool:
     """True when a digit string is a possible phone number, international or in a known region."""
-    core = re.split(r"\s*(?:x|ext\.?)\s*\d", candidate)[0].strip()
+    core = _without_extension(candidate)
     digits = _digits(core)
     if not 7 <= len(digits) <= 15 or _DATE_LIKE.match(core) or _IP_LIKE.match(core):
         return False
@@ -57,7 +62,7 @@ def possible_phone(candidate: str) -> bool:
 
 def phone_shaped(candidate: str, has_context: bool) -> bool:
     """Written like a phone number: a trunk or country prefix, brackets, or enough digits."""
-    core = re.split(r"\s*(?:x|ext\.?)\s*\d", candidate.strip())[0]
+    core = _without_extension(candidate)
     digits = _digits(core)
     separated = bool(re.search(r"[ .\-/()]", core))
     if core.startswith(("+", "00", "(")) or (core.startswith("0") and (

@@ -64,6 +64,8 @@ _NUM = r"\d{1,5}[A-Za-z]?(?:\s?[-/]\s?\d{1,5}[A-Za-z]?)?"
 _UNIT = (r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|No\.?|Nr\.?|#|"
          r"piso|puerta|int\.?|m\.)\s*\w{1,5})?")
 _NAME_SEQ = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_WORD}){{0,3}}"
+# "0150 Oslo", "PL-00-950 Warszawa", "1234 AB Ten Post": a postcode and the town after it.
+_POSTCODE_TOWN = rf"(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}\s+{_NAME_SEQ}"
 ADDRESS = re.compile(
     "|".join([
         # 7, boulevard Victor Hugo
@@ -81,17 +83,18 @@ ADDRESS = re.compile(
         rf"(?<![\w])(?:{_WORD}[\s-])?[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]*(?i:{STREET_SUFFIXES})\s+{_NUM}"
         rf"{_UNIT}",
         # Storgata 5, 0150 Oslo: a name and a number followed by a postcode and a town
-        rf"(?<![\w])(?:{_WORD}\s+){{0,2}}{_WORD}\s+{_NUM},\s+(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}"
-        rf"\s+{_NAME_SEQ}",
+        rf"(?<![\w])(?:{_WORD}\s+){{0,2}}{_WORD}\s+{_NUM},\s+{_POSTCODE_TOWN}",
         # Hickman Street 12 (number after an English street type)
         rf"(?<![\w])(?:{_WORD}\s+){{1,3}}(?i:(?:{STREET_TYPES_AFTER})\b\.?)\s+{_NUM}(?!\d)",
     ]))
 # "..., 8000 Aarhus C", "..., 75001 Paris", "..., SW1A 1AA London": the tail of an address.
-_ADDRESS_TAIL = re.compile(rf",?\s+(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}\s+{_NAME_SEQ}(?:\s+[A-Z]\b)?")
+_AFTER_COMMA_POSTCODE_TOWN = re.compile(rf"(?<=,\s){_POSTCODE_TOWN}")
+_ADDRESS_TAIL = re.compile(rf",?\s+{_POSTCODE_TOWN}(?:\s+[A-Z]\b)?")
 # "moved to Gillesnec", "lives in Kramerville": an uncommon capitalised word after a cue.
 _CUED_PLACE = re.compile(r"\b(?:in|to|at|near)\s+(?P<place>[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+"
                          r"(?:[ -](?:[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019-]+|sur|am|de|la|le)){0,3})")
 _RARE_ZIPF = 3.0
+_CUED_CONNECTORS = frozenset({"sur", "am", "de", "la", "le"})
 # Toponym shapes that need no gazetteer: "Weber-sur-Bertin", "Lake Matthew", "Port Anna".
 _TOPONYM = re.compile(
     r"\b[A-ZÀ-ÖØ-ÞĀ-ž][\w'\u2019]+-(?:sur|sous|les|lès|en|le|la|am|an|bei|upon|on|under|de|"
@@ -146,10 +149,7 @@ def _place_spans(text: str) -> list[tuple[int, int]]:
 
 def _postcode_town(text: str) -> list[tuple[int, int, float]]:
     """A postcode followed by a capitalised town name after a comma: ", 1234 AB Town"."""
-    out = []
-    for m in re.finditer(rf"(?<=,\s)(?:[A-Z]{{1,2}}-)?{_POSTCODE_RE}\s+{_NAME_SEQ}", text):
-        out.append((m.start(), m.end(), 0.55))
-    return out
+    return [(m.start(), m.end(), 0.55) for m in _AFTER_COMMA_POSTCODE_TOWN.finditer(text)]
 
 
 class StreetAddressRecognizer(SpanRecognizer):
@@ -191,7 +191,7 @@ class PlaceRecognizer(SpanRecognizer):
             words = re.findall(r"[^\W\d_]+", m.group("place"))
             if any(acronym(w, False) for w in words):
                 continue
-            if all(common_zipf(w.lower()) < _RARE_ZIPF or w in ("sur", "am", "de", "la", "le")
+            if all(common_zipf(w.lower()) < _RARE_ZIPF or w in _CUED_CONNECTORS
                    for w in words):
                 out.append((m.start("place"), m.end("place"), 0.5))
         return out
