@@ -1,4 +1,8 @@
-"""The code location: contracts in, Definitions out. Assembly only; logic lives elsewhere."""
+"""The code location: contracts in, Definitions out. Assembly only; logic lives elsewhere.
+
+Each concern folder turns the contracts into its own definitions (`<folder>.definitions.defs`);
+this module only merges them with the resources.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,25 @@ from pathlib import Path
 
 import dagster as dg
 
-from dataops_assets.datasheets.assets import build_datasheet_defs
-from dataops_assets.drift.refresh import drift_defs
-from dataops_assets.ingestion.definitions import ingestion_defs
+from dataops_assets.datasheets import definitions as datasheets
+from dataops_assets.drift import definitions as drift
+from dataops_assets.ingestion import definitions as ingestion
+from dataops_assets.labeling import definitions as labeling
+from dataops_assets.privacy import definitions as privacy
 from dataops_assets.resources import build_resources
-from dataops_assets.retention.jobs import build_retention_defs
-from dataops_assets.stages.definitions import stage_defs
+from dataops_assets.retention import definitions as retention
+from dataops_assets.stages import definitions as stages
 from governance.contracts import load_contracts
 from governance.settings import contracts_dir_from_env, data_dir_from_env
+
+CONCERNS = (stages, privacy, drift, labeling, datasheets, ingestion, retention)
 
 
 def build_definitions(contracts_dir: Path, data_dir: Path) -> dg.Definitions:
     """Build every definition for the contracts in a folder and a data directory."""
     contracts = load_contracts(contracts_dir)
     return dg.Definitions.merge(
-        stage_defs(contracts),
-        ingestion_defs(contracts),
-        build_retention_defs(contracts),
-        build_datasheet_defs(contracts),
-        drift_defs(contracts),
+        *(concern.defs(contracts) for concern in CONCERNS),
         dg.Definitions(resources=build_resources(data_dir)),
     )
 

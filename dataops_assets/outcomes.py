@@ -13,7 +13,12 @@ from typing import Any
 
 import dagster as dg
 
-from dataops_assets.constants import CHECK_INTAKE_COMPLETE
+from dataops_assets.keys import (
+    CHECK_INTAKE_COMPLETE,
+    META_BLOCKED,
+    META_QUARANTINE_BY_REASON,
+    META_RECORDS_QUARANTINED,
+)
 from governance.stages import DELIVERED, INTAKE
 
 # Dagster raises this in the steps downstream of a failed blocking check: the refusal is
@@ -45,7 +50,8 @@ class VersionOutcome:
     run_id: str
     materialized: list[str] = field(default_factory=list)
     checks: list[FailedCheck] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # expected refusals, plain words
+    refusals: list[str] = field(default_factory=list)  # the delivery gate said no
+    errors: list[str] = field(default_factory=list)  # other expected failures, plain words
     unexpected: list[str] = field(default_factory=list)  # bugs: message with traceback
     quarantined: int = 0
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
@@ -65,7 +71,7 @@ class VersionOutcome:
     def blocked(self) -> bool:
         """True when a blocking check or the delivery gate stopped the version."""
         return not self.delivered and not self.unexpected and (
-            any(c.blocking for c in self.checks) or any("is blocked" in e for e in self.errors))
+            any(c.blocking for c in self.checks) or bool(self.refusals))
 
     @property
     def status(self) -> str:
@@ -78,7 +84,7 @@ class VersionOutcome:
         """The outcome as `--json` prints it (counts and reasons, never values)."""
         return {"dataset": self.dataset, "version": self.version, "status": self.status,
                 "failed_checks": [c.as_json() for c in self.checks],
-                "quarantined": self.quarantined, "errors": self.errors + [
+                "quarantined": self.quarantined, "errors": self.refusals + self.errors + [
                     u.splitlines()[0] for u in self.unexpected]}
 
 
@@ -125,16 +131,19 @@ def outcome_from_events(dataset: str, version: str, run_id: str,
             meta = {k: _value(v) for k, v in materialization.metadata.items()}
             outcome.metadata[stage] = meta
             if stage == INTAKE:
-                outcome.quarantined = int(meta.get("records_quarantined") or 0)
-                outcome.quarantine_by_reason = dict(meta.get("quarantine_by_reason") or {})
+                outcome.quarantined = int(meta.get(META_RECORDS_QUARANTINED) or 0)
+                outcome.quarantine_by_reason = dict(meta.get(META_QUARANTINE_BY_REASON) or {})
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluations.append(event.event_specific_data)
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.event_specific_data
             error = data.error
             if data.user_failure_data is not None:
-                outcome.errors.append((data.user_failure_data.description or
-                                       _plain(error) if error else "step failed").strip())
+                # The gate marks its refusal in the failure's metadata; the text is for people.
+                flags = data.user_failure_data.metadata or {}
+                into = outcome.refusals if _value(flags.get(META_BLOCKED)) else outcome.errors
+                into.append((data.user_failure_data.description or
+                             _plain(error) if error else "step failed").strip())
             elif error is not None and error.cls_name == _CHECK_REFUSAL:
                 continue
             elif error is not None:

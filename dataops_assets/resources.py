@@ -12,6 +12,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from dataops_assets.keys import DUCKDB_RESOURCE, PRIVACY_RESOURCE, STORE_RESOURCE
 from governance.pii.engine import DEFAULT_MODEL, MODEL_ENV
 from governance.rawstore import RawStore
 from governance.settings import DATASHEETS_DIR_ENV, DEFAULT_DATASHEETS_DIR, Layout
@@ -67,12 +68,12 @@ def build_resources(data_dir: Path) -> dict[str, dg.ConfigurableResource]:
     layout = Layout(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "store": DataStore(data_dir=str(data_dir),
+        STORE_RESOURCE: DataStore(data_dir=str(data_dir),
                            openlineage_url=os.environ.get("OPENLINEAGE_URL", ""),
                            datasheets_dir=os.environ.get(DATASHEETS_DIR_ENV,
                                                          str(DEFAULT_DATASHEETS_DIR))),
-        "duckdb": Warehouse(database=str(layout.warehouse)),
+        DUCKDB_RESOURCE: Warehouse(database=str(layout.warehouse)),
         # The key is read from the environment when a run starts, never stored in code.
-        "privacy": PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),
+        PRIVACY_RESOURCE: PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),
                                    spacy_model=os.environ.get(MODEL_ENV, DEFAULT_MODEL)),
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dataops_assets.constants import job_name
+from dataops_assets.keys import datasheet_job_name, drift_sensor_name, job_name
 from dataops_assets.outcomes import FailedCheck, VersionOutcome, outcome_from_events
 from governance.contracts import DatasetContract
 from governance.drift.refresh import RefreshLedger, RefreshRequest
@@ -109,7 +109,7 @@ def run_version(defs: dg.Definitions, instance: dg.DagsterInstance, dataset: str
                                     run_config=QUIET_RUN_CONFIG, raise_on_error=False)
     # The datasheet follows every run, delivered or blocked (the sensors do this in `dagster
     # dev`; in-process runs have no daemon, so the runner asks directly).
-    _quiet(defs.resolve_job_def(f"{dataset}_datasheet"), data_dir).execute_in_process(
+    _quiet(defs.resolve_job_def(datasheet_job_name(dataset)), data_dir).execute_in_process(
         instance=instance, partition_key=version, run_config=QUIET_RUN_CONFIG,
         raise_on_error=False)
     return outcome_from_events(dataset, version, result.run_id, result.all_events)
@@ -118,7 +118,7 @@ def run_version(defs: dg.Definitions, instance: dg.DagsterInstance, dataset: str
 def tick_drift_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
                       contract: DatasetContract) -> list[RefreshRequest]:
     """Evaluate a dataset's drift sensor once and run what it requests, as the daemon would."""
-    sensor = defs.resolve_sensor_def(f"{contract.name}_drift_refresh")
+    sensor = defs.resolve_sensor_def(drift_sensor_name(contract.name))
     with dg.build_sensor_context(instance=instance, definitions=defs,
                                  resources=defs.resources) as context:
         result = sensor(context)

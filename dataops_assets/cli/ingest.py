@@ -6,16 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from dataops_assets.cli._common import (
-    add_output_flags,
-    add_verb,
-    dagster_instance,
-    exit_code,
-    print_json,
-    print_log_location,
-    print_summary,
-    progress,
-)
+from dataops_assets.cli._common import add_output_flags, add_verb, dagster_instance, exit_code
+from dataops_assets.console import print_json, print_log_location, print_summary, progress
 from dataops_assets.definitions import build_definitions
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import configure_run_log, run_log_file, run_version

@@ -16,11 +16,13 @@ from typing import Any
 import dagster as dg
 
 from dataops_assets.cli._common import add_verb, dagster_instance
-from dataops_assets.constants import (
+from dataops_assets.keys import (
+    DRIFT,
     META_DATASET_DRIFT,
     META_DRIFTED_COLUMNS,
     META_REFERENCE,
     META_SHARE_DRIFTED,
+    PII_SCAN,
     job_name,
     partitions_name,
 )
@@ -87,7 +89,7 @@ def version_status(instance: dg.DagsterInstance, layout: Layout, contract: Datas
                 stages[stage] = state
         finished = run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
                                   dg.DagsterRunStatus.CANCELED)
-        pii = outcome.metadata.get("pii_scan")
+        pii = outcome.metadata.get(PII_SCAN)
         out.update(
             status=outcome.status if finished else f"run {run.status.value.lower()}",
             run_id=run.run_id, stages=stages,
@@ -95,8 +97,9 @@ def version_status(instance: dg.DagsterInstance, layout: Layout, contract: Datas
             quarantined=outcome.quarantined,
             quarantine_by_reason=outcome.quarantine_by_reason,
             pii_findings=None if pii is None else pii.get("detected", {}),
-            drift=_drift(outcome.metadata.get("drift")),
-            errors=outcome.errors + [u.splitlines()[0] for u in outcome.unexpected])
+            drift=_drift(outcome.metadata.get(DRIFT)),
+            errors=outcome.refusals + outcome.errors
+            + [u.splitlines()[0] for u in outcome.unexpected])
     holds = HoldBook(layout.holds_file)
     out["holds"] = [{"reason": h.reason, "placed_at": h.placed_at}
                     for h in holds.list(dataset) if h.version == version]

@@ -1,24 +1,17 @@
-"""The datasheet asset, its job, and the sensors that refresh it after each pipeline run."""
+"""The datasheet asset: a Gebru datasheet of each version, regenerated after every run."""
 
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dataops_assets.constants import DUCKDB_POOL, job_name
+from dataops_assets import metadata as md
+from dataops_assets.keys import DATASHEET, PII_SCAN, stage_key
 from dataops_assets.resources import DataStore
-from dataops_assets.stages import metadata as md
-from dataops_assets.stages.assets import dataset_partitions, stage_key
 from governance.contracts import DatasetContract
 from governance.datasheet.facts import gather, previous_version
 from governance.datasheet.render import write_datasheet, write_index
-
-DATASHEET = "datasheet"
-
-
-def datasheet_job_name(dataset: str) -> str:
-    """Job that regenerates one dataset's datasheet for a version."""
-    return f"{dataset}_datasheet"
+from governance.stages import DELIVERED, VALIDATED
 
 
 def lineage_table(facts_lineage: list[dict[str, str]]) -> str:
@@ -31,16 +24,12 @@ def lineage_table(facts_lineage: list[dict[str, str]]) -> str:
 
 def build_datasheet_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     """Datasheet of a version: Markdown and HTML files, shown in the UI as metadata."""
-    deps = [stage_key(contract.name, s) for s in ("validated", "pii_scan", "delivered")]
+    deps = [stage_key(contract.name, s) for s in (VALIDATED, PII_SCAN, DELIVERED)]
 
-    @dg.asset(
-        name=DATASHEET, key_prefix=[contract.name], group_name=contract.name, deps=deps,
-        partitions_def=dataset_partitions(contract), owners=md.owners(contract),
-        tags=md.tags(contract, DATASHEET), kinds={"markdown", "html"}, pool=DUCKDB_POOL,
-        description=md.description(contract, DATASHEET, "Datasheet for Datasets (Gebru et "
-                                   "al.) of the version, from measured facts and the "
-                                   "contract; regenerated after every pipeline run."),
-    )
+    @dg.asset(deps=deps, **md.asset_args(
+        contract, DATASHEET, "Datasheet for Datasets (Gebru et al.) of the version, from "
+        "measured facts and the contract; regenerated after every pipeline run.",
+        kinds={"markdown", "html"}, metadata={}))
     def datasheet(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
@@ -60,34 +49,3 @@ def build_datasheet_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         })
 
     return datasheet
-
-
-def build_datasheet_defs(contracts: list[DatasetContract]) -> dg.Definitions:
-    """Datasheet assets and jobs, and sensors that run them after pipeline runs end."""
-    assets = [build_datasheet_asset(c) for c in contracts]
-    jobs = [dg.define_asset_job(datasheet_job_name(c.name),
-                                selection=[stage_key(c.name, DATASHEET)],
-                                partitions_def=dataset_partitions(c)) for c in contracts]
-    by_pipeline = {job_name(c.name): datasheet_job_name(c.name) for c in contracts}
-
-    def _request(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
-        run = context.dagster_run
-        partition = run.tags.get("dagster/partition")
-        if run.job_name not in by_pipeline or not partition:
-            return dg.SkipReason("not a pipeline run of a version")
-        return dg.RunRequest(run_key=f"datasheet:{run.run_id}", partition_key=partition,
-                             job_name=by_pipeline[run.job_name])
-
-    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, request_jobs=jobs,
-                          name="datasheet_after_success",
-                          default_status=dg.DefaultSensorStatus.RUNNING)
-    def after_success(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
-        return _request(context)
-
-    @dg.run_failure_sensor(request_jobs=jobs, name="datasheet_after_failure",
-                           default_status=dg.DefaultSensorStatus.RUNNING)
-    def after_failure(context: dg.RunFailureSensorContext) -> dg.RunRequest | dg.SkipReason:
-        # Blocked versions get a datasheet too: it says what blocked them.
-        return _request(context)
-
-    return dg.Definitions(assets=assets, jobs=jobs, sensors=[after_success, after_failure])

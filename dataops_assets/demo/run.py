@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dataops_assets.cli._common import print_json, print_log_location, print_summary, progress
+from dataops_assets.console import print_json, print_log_location, print_summary, progress
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
 from dataops_assets.demo.labels import gold_path

@@ -8,6 +8,6 @@ from dataops_assets.ingestion.sensors import build_landing_sensor
 from governance.contracts import DatasetContract
 
 
-def ingestion_defs(contracts: list[DatasetContract]) -> dg.Definitions:
+def defs(contracts: list[DatasetContract]) -> dg.Definitions:
     """One landing sensor per dataset."""
     return dg.Definitions(sensors=[build_landing_sensor(c) for c in contracts])

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from dataops_assets.auditing import audit
-from dataops_assets.constants import partitions_name
+from dataops_assets.keys import partitions_name
 from governance.contracts import DatasetContract
 from governance.rawstore import IngestResult, RawStore
 

@@ -6,7 +6,7 @@ import time
 import dagster as dg
 
 from dataops_assets.auditing import audit
-from dataops_assets.constants import job_name, partitions_name
+from dataops_assets.keys import TAG_SOURCE_FILE, job_name, landing_sensor_name, partitions_name
 from dataops_assets.resources import DataStore
 from governance.contracts import DatasetContract
 from governance.errors import GovernanceError
@@ -19,7 +19,7 @@ def build_landing_sensor(contract: DatasetContract) -> dg.SensorDefinition:
     """Sensor that ingests new files in the dataset's landing folder and requests a run each."""
 
     @dg.sensor(
-        name=f"{contract.name}_landing",
+        name=landing_sensor_name(contract.name),
         job_name=job_name(contract.name),
         minimum_interval_seconds=15,
         default_status=dg.DefaultSensorStatus.RUNNING,
@@ -55,7 +55,7 @@ def build_landing_sensor(contract: DatasetContract) -> dg.SensorDefinition:
             runs.append(dg.RunRequest(
                 run_key=f"{contract.name}:{result.raw.sha256}",
                 partition_key=result.raw.version,
-                tags={"dataops/source_file": path.name},
+                tags={TAG_SOURCE_FILE: path.name},
             ))
         return dg.SensorResult(
             run_requests=runs,

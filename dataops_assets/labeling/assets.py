@@ -5,10 +5,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
-from dataops_assets.constants import LABELING, VENDOR_SCORECARD
+from dataops_assets.keys import LABELING, VENDOR_SCORECARD, stage_key
 from dataops_assets.resources import DataStore
-from dataops_assets.stages.assets import common_asset_args, stage_key
 from governance.contracts import DatasetContract
 from governance.datasheet.render import template, write_text
 from governance.errors import GovernanceError
@@ -23,7 +23,13 @@ from governance.labeling.spec import (
     LabelingSpec,
     labeling_spec,
 )
-from governance.labeling.tables import ADJUDICATION, AUDIT_SAMPLE, CONSENSUS, write_batch
+from governance.labeling.tables import (
+    ADJUDICATION,
+    AUDIT_SAMPLE,
+    CONSENSUS,
+    SCORECARD,
+    write_batch,
+)
 from governance.quality.rules import quality_spec
 from governance.stages import VALIDATED
 from governance.storage import now_utc, transaction
@@ -56,14 +62,14 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
     """The labeling asset of an annotation dataset, with its checks."""
     key = stage_key(contract.name, LABELING)
     accuracy_target = quality_spec(contract).targets.get("accuracy")
-    args = common_asset_args(
+    args = md.asset_args(
         contract, LABELING, f"agreement (Cohen, Fleiss, Krippendorff), gold accuracy per "
         f"annotator and vendor, turnaround, throughput, cost, consensus labels with an "
         f"adjudication queue, and a seeded audit sample for each batch labeling "
-        f"{spec.labels_dataset} under guidelines {spec.guidelines.version}.")
-    args["metadata"] = {"contract": args["metadata"]["contract"],
-                        "guidelines": dg.MetadataValue.path(str(spec.guidelines.path)),
-                        "guidelines_version": spec.guidelines.version}
+        f"{spec.labels_dataset} under guidelines {spec.guidelines.version}.",
+        metadata={**md.contract_link(contract),
+                  "guidelines": dg.MetadataValue.path(str(spec.guidelines.path)),
+                  "guidelines_version": spec.guidelines.version})
     # Not Dagster-blocking: the scorecard of a failed batch is what the manager needs most,
     # so it must still run. Delivery is refused from the recorded outcome instead.
     specs = [dg.AssetCheckSpec(
@@ -123,12 +129,11 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
 def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.AssetsDefinition:
     """The vendor scorecard of each batch: a table and a Markdown page."""
     accuracy_target = quality_spec(contract).targets.get("accuracy")
-    args = common_asset_args(
+    args = md.asset_args(
         contract, VENDOR_SCORECARD, "one row per vendor and batch: gold and audited accuracy, "
         "agreement with consensus, turnaround, throughput and cost, scored against the "
-        "contract's targets; also written as Markdown beside the datasheets.")
-    args["metadata"] = {"contract": args["metadata"]["contract"],
-                        "dagster/table_name": "main.vendor_scorecard"}
+        "contract's targets; also written as Markdown beside the datasheets.",
+        metadata={**md.contract_link(contract), "dagster/table_name": f"main.{SCORECARD}"})
 
     @dg.asset(deps=[stage_key(contract.name, LABELING)], **args)
     def vendor_scorecard(context: dg.AssetExecutionContext, duckdb: DuckDBResource,

@@ -5,11 +5,10 @@ from datetime import UTC
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
-from dataops_assets.constants import CHECK_PII_DECLARED, DUCKDB_POOL
+from dataops_assets.keys import CHECK_PII_DECLARED, PII_SCAN, stage_key
 from dataops_assets.resources import DataStore, PrivacySettings
-from dataops_assets.stages import metadata as md
-from dataops_assets.stages.assets import dataset_partitions, stage_key
 from governance.contracts import DatasetContract
 from governance.errors import GovernanceError
 from governance.identifiers import qualified
@@ -18,8 +17,6 @@ from governance.pii.scan import ScanResult, scan_file, scan_table
 from governance.quality.outcomes import CheckOutcome, write_outcomes
 from governance.stages import INTAKE
 from governance.storage import now_utc, transaction
-
-PII_SCAN = "pii_scan"
 
 
 def _scan(contract: DatasetContract, store: DataStore, duckdb: DuckDBResource, version: str,
@@ -62,16 +59,11 @@ def build_pii_scan(contract: DatasetContract) -> dg.AssetsDefinition:
         description="Every column where personal data was detected is declared personal in "
         "the contract; undeclared personal data blocks delivery.")
 
-    @dg.asset(
-        name=PII_SCAN, key_prefix=[contract.name], group_name=contract.name,
-        partitions_def=dataset_partitions(contract), deps=[stage_key(contract.name, INTAKE)],
-        owners=md.owners(contract), tags={**md.tags(contract, PII_SCAN)},
-        kinds={"presidio", "duckdb"}, check_specs=[check], pool=DUCKDB_POOL,
-        metadata={"dagster/column_schema": md.column_schema(contract)},
-        description=md.description(contract, PII_SCAN, "Presidio scan of the version's raw "
-                                   "batch: entity types and prevalence per column, compared "
-                                   "with what the contract declares."),
-    )
+    @dg.asset(deps=[stage_key(contract.name, INTAKE)], check_specs=[check], **md.asset_args(
+        contract, PII_SCAN, "Presidio scan of the version's raw batch: entity types and "
+        "prevalence per column, compared with what the contract declares.",
+        kinds={"presidio", "duckdb"},
+        metadata={"dagster/column_schema": md.column_schema(contract)}))
     def pii_scan(context: dg.AssetExecutionContext, duckdb: DuckDBResource, store: DataStore,
                  privacy: PrivacySettings) -> dg.MaterializeResult:
         version = context.partition_key

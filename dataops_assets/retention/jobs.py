@@ -6,14 +6,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dataops_assets.auditing import audit
-from dataops_assets.constants import DUCKDB_POOL, partitions_name
+from dataops_assets.keys import DUCKDB_POOL, RETENTION_JOB, RETENTION_SCHEDULE, partitions_name
 from dataops_assets.resources import DataStore
 from governance.contracts import DatasetContract
 from governance.holds import HoldBook
 from governance.retention import VERSION_SCOPE, enforce_item, retention_plan
 from governance.storage import now_utc, transaction
-
-RETENTION_JOB = "retention_enforcement"
 
 
 class RetentionConfig(dg.Config):
@@ -63,6 +61,6 @@ def build_retention_defs(contracts: list[DatasetContract]) -> dg.Definitions:
         enforce_retention()
 
     schedule = dg.ScheduleDefinition(
-        job=retention_job, cron_schedule="0 3 * * *", name="retention_daily",
+        job=retention_job, cron_schedule="0 3 * * *", name=RETENTION_SCHEDULE,
         default_status=dg.DefaultScheduleStatus.RUNNING)
     return dg.Definitions(jobs=[retention_job], schedules=[schedule])

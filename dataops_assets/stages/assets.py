@@ -1,18 +1,16 @@
-"""Asset factory: one contract becomes its dataset's intake, cleaned and validated assets;
-`build_dataset_assets` adds pii_scan, drift, delivered and, with a labeling section,
-labeling and vendor_scorecard from their folders to make the whole stage chain."""
+"""Asset factory: one contract becomes its dataset's intake, cleaned and validated assets."""
 
 from datetime import UTC, datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
-from dataops_assets.constants import DUCKDB_POOL, partitions_name
-from dataops_assets.lineage import record_lineage
+from dataops_assets.keys import META_QUARANTINE_BY_REASON, META_RECORDS_QUARANTINED, stage_key
+from dataops_assets.recording import record_stage
 from dataops_assets.resources import DataStore, PrivacySettings
 from dataops_assets.stages import checks
-from dataops_assets.stages import metadata as md
 from governance.contracts import DatasetContract
 from governance.erasure import drop_erased, tombstones
 from governance.errors import IntakeError
@@ -33,7 +31,6 @@ from governance.stages import (
     build_validated,
 )
 from governance.storage import (
-    DUCKDB_TYPES,
     delete_version,
     ensure_stage_table,
     insert_batches,
@@ -44,49 +41,10 @@ from governance.storage import (
 )
 
 
-def stage_key(dataset: str, stage: str) -> dg.AssetKey:
-    """Asset key of one stage of a dataset: [dataset, stage]."""
-    return dg.AssetKey([dataset, stage])
-
-
-def dataset_partitions(contract: DatasetContract) -> dg.DynamicPartitionsDefinition:
-    """The dynamic partitions (one per version) shared by a dataset's assets."""
-    return dg.DynamicPartitionsDefinition(name=partitions_name(contract.name))
-
-
-def common_asset_args(contract: DatasetContract, stage: str, what: str) -> dict[str, object]:
-    return {
-        "name": stage,
-        "key_prefix": [contract.name],
-        "group_name": contract.name,
-        "partitions_def": dataset_partitions(contract),
-        "owners": md.owners(contract),
-        "tags": md.tags(contract, stage),
-        "kinds": md.kinds(contract, stage),
-        "description": md.description(contract, stage, what),
-        "metadata": {"dagster/column_schema": md.column_schema(contract),
-                     "contract": dg.MetadataValue.path(str(contract.path))},
-        "pool": DUCKDB_POOL,
-    }
-
-
-def stage_column_types(contract: DatasetContract) -> list[tuple[str, str]]:
-    """Contract columns with their DuckDB types, as stage tables hold them."""
-    return [(c.name, DUCKDB_TYPES[c.logical_type]) for c in contract.columns]
-
-
-def table_metadata(contract: DatasetContract, stage: str, rows: int) -> dict[str, object]:
-    return {
-        "dagster/row_count": rows,
-        "dagster/table_name": f"{contract.name}.{stage}",
-        "dagster/column_schema": md.column_schema(contract),
-    }
-
-
 def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
     """Intake: parse the raw batch into a typed table; bad records go to quarantine."""
 
-    @dg.asset(**common_asset_args(
+    @dg.asset(**md.asset_args(
         contract, INTAKE, "the raw batch parsed and typed by the contract; unreadable records "
         "are quarantined with their line and reason."))
     def intake(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
@@ -123,9 +81,8 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
                     write_quarantine(conn, contract.name, version, INTAKE, [
                         QuarantinedRecord(exc.line, exc.column, exc.reason, None)])
                 raise dg.Failure(description=str(exc), metadata=raw_meta) from None
-        record_lineage(context, store, contract, INTAKE, stage_column_types(contract))
-        audit(store.data_dir, "materialize", contract.name, version, stage=INTAKE, rows=loaded,
-              quarantined=len(report.quarantined), sha256=raw.sha256)
+        record_stage(context, store, contract, INTAKE, rows=loaded,
+                     quarantined=len(report.quarantined), sha256=raw.sha256)
         quarantined = len(report.quarantined)
         if quarantined:
             context.log.warning(
@@ -134,12 +91,12 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 **raw_meta,
-                **table_metadata(contract, INTAKE, loaded),
+                **md.table_metadata(contract, INTAKE, loaded),
                 "read_as": report.read_as,
                 "records_read": report.records,
-                "records_quarantined": quarantined,
+                META_RECORDS_QUARANTINED: quarantined,
                 # Per reason and column, never values: `dataops status` reads this.
-                "quarantine_by_reason": dg.MetadataValue.json(quarantine_summary(report)),
+                META_QUARANTINE_BY_REASON: dg.MetadataValue.json(quarantine_summary(report)),
                 "erased_subject_rows_dropped": dropped[0],
                 "problems": dg.MetadataValue.md(
                     "\n".join(f"- {w}" for w in report.warnings) or "none"),
@@ -154,18 +111,17 @@ def build_cleaned_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     """Cleaned: the contract's cleaning steps applied, exact duplicates removed."""
     upstream = stage_key(contract.name, INTAKE)
 
-    @dg.asset(deps=[upstream], **common_asset_args(
+    @dg.asset(deps=[upstream], **md.asset_args(
         contract, CLEANED, "contract cleaning steps (trim, case, empty to null) applied and "
         "exact duplicate records removed."))
     def cleaned(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                 store: DataStore) -> dg.MaterializeResult:
         with duckdb.get_connection() as conn, transaction(conn):
             result = build_cleaned(conn, contract, context.partition_key)
-        record_lineage(context, store, contract, CLEANED, stage_column_types(contract))
-        audit(store.data_dir, "materialize", contract.name, context.partition_key,
-              stage=CLEANED, rows=result.rows_out, duplicates_removed=result.removed)
+        record_stage(context, store, contract, CLEANED, rows=result.rows_out,
+                     duplicates_removed=result.removed)
         return dg.MaterializeResult(metadata={
-            **table_metadata(contract, CLEANED, result.rows_out),
+            **md.table_metadata(contract, CLEANED, result.rows_out),
             "duplicates_removed": result.removed,
             "dagster/column_lineage": md.identity_lineage(contract, upstream),
         })
@@ -179,11 +135,12 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     key = stage_key(contract.name, VALIDATED)
     spec = quality_spec(contract)
 
-    specs = checks.check_specs(contract, spec, key)
+    specs = checks.check_specs(contract, spec, key) + checks.freshness_spec(contract, key)
 
-    @dg.asset(deps=[upstream], check_specs=specs, **common_asset_args(
+    @dg.asset(deps=[upstream], check_specs=specs, **md.asset_args(
         contract, VALIDATED, "cleaned rows conformed to the contract; the quality checks on "
-        "this asset decide whether the version may be delivered."))
+        "this asset decide whether the version may be delivered.",
+        freshness_policy=checks.freshness_policy(contract)))
     def validated(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
@@ -196,15 +153,13 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             quality = evaluate_version(
                 conn, qualified(contract.name, VALIDATED), version, contract, spec,
                 datetime.fromisoformat(raw.arrived_at).replace(tzinfo=None), reference, now)
-        record_lineage(context, store, contract, VALIDATED, stage_column_types(contract))
+        record_stage(context, store, contract, VALIDATED, rows=result.rows_out)
         failed = [o.name for o in quality.outcomes if not o.passed]
-        audit(store.data_dir, "materialize", contract.name, version, stage=VALIDATED,
-              rows=result.rows_out)
         audit(store.data_dir, "check", contract.name, version, stage=VALIDATED,
               checks=len(quality.outcomes) + 1, failed=len(failed) + (problems > 0),
               failed_checks=",".join(failed)[:80])
         metadata: dict[str, object] = {
-            **table_metadata(contract, VALIDATED, result.rows_out),
+            **md.table_metadata(contract, VALIDATED, result.rows_out),
             "dagster/column_lineage": md.identity_lineage(contract, upstream),
             "quality_engine": quality.report.engine,
         }
@@ -213,26 +168,20 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 # Numeric metadata: the UI plots each dimension across versions.
                 metadata[f"quality/{m.dimension}"] = dg.MetadataValue.float(round(m.value, 6))
         if quality.newest_record is not None:
-            # Freshness checks read this instead of the materialization time.
+            # The UI then says how old the data is (its newest record), not when it ran.
             metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(
                 quality.newest_record.replace(tzinfo=UTC))
         return dg.MaterializeResult(
             metadata=metadata,
             check_results=[checks.intake_result(problems, contract.name),
-                           *checks.quality_results(contract, spec, quality)],
+                           *checks.quality_results(contract, spec, quality),
+                           *checks.freshness_result(contract, quality)],
         )
 
     return validated
 
 
-def build_dataset_assets(contract: DatasetContract) -> list[dg.AssetsDefinition]:
-    """The stage chain of one dataset."""
-    from dataops_assets.drift.assets import build_drift_asset
-    from dataops_assets.labeling.assets import build_labeling_assets
-    from dataops_assets.privacy.assets import build_pii_scan
-    from dataops_assets.stages.delivered import build_delivered_asset
-
+def build_stage_assets(contract: DatasetContract) -> list[dg.AssetsDefinition]:
+    """Intake, cleaned and validated assets of one dataset."""
     return [build_intake(contract), build_cleaned_asset(contract),
-            build_validated_asset(contract), *build_labeling_assets(contract),
-            build_drift_asset(contract), build_pii_scan(contract),
-            build_delivered_asset(contract)]
+            build_validated_asset(contract)]

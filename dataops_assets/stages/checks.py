@@ -1,13 +1,12 @@
-"""Asset checks on the validated stage: one per rule family, plus intake and targets."""
-
-import warnings
-from datetime import timedelta
+"""Asset checks on the validated stage: one per rule family, plus intake, targets and
+freshness, and the validated asset's freshness policy."""
 
 import dagster as dg
 
-from dataops_assets.constants import CHECK_INTAKE_COMPLETE
+from dataops_assets.keys import CHECK_FRESHNESS, CHECK_INTAKE_COMPLETE
 from governance.contracts import DatasetContract
 from governance.quality.evaluate import TARGETS_CHECK, VersionQuality
+from governance.quality.metrics import OVERALL
 from governance.quality.results import RuleResult
 from governance.quality.rules import FAMILY_DESCRIPTIONS, QualitySpec
 
@@ -93,15 +92,46 @@ def quality_results(contract: DatasetContract, spec: QualitySpec,
     return out
 
 
-def freshness_checks(contract: DatasetContract,
-                     key: dg.AssetKey) -> list[dg.AssetChecksDefinition]:
-    """Dagster freshness check from the contract's freshness SLA, on the newest record."""
+def freshness_policy(contract: DatasetContract) -> dg.FreshnessPolicy | None:
+    """The validated asset's freshness policy: a version validated within the freshness SLA.
+
+    Dagster judges a freshness policy by the newest materialization of any partition, so it
+    answers "has new data arrived in time?". It cannot see a version's own records: that is
+    `freshness_spec`'s per-version check.
+    """
     sla = contract.sla("freshness")
-    if sla is None:
+    return None if sla is None else dg.FreshnessPolicy.time_window(fail_window=sla.duration)
+
+
+def _checks_freshness(contract: DatasetContract) -> bool:
+    # Only a freshness SLA that names a timestamp column says how old a version's records are.
+    sla = contract.sla("freshness")
+    return sla is not None and bool(sla.element)
+
+
+def freshness_spec(contract: DatasetContract, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    """Per-version freshness check spec, when the contract has a freshness SLA."""
+    sla = contract.sla("freshness")
+    if not _checks_freshness(contract):
         return []
-    # Dagster suggests FreshnessPolicy instead, but that judges materialization time; these
-    # checks read dagster/last_updated_timestamp, i.e. the age of the newest record.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", dg.SupersessionWarning)
-        return list(dg.build_last_update_freshness_checks(
-            assets=[key], lower_bound_delta=timedelta(seconds=sla.duration.total_seconds())))
+    return [dg.AssetCheckSpec(
+        CHECK_FRESHNESS, asset=key, blocking=False,
+        description=f"The newest {sla.element.split('.')[-1]} of the version is at most "
+        f"{sla.duration} old when it is validated (the contract's freshness SLA).")]
+
+
+def freshness_result(contract: DatasetContract,
+                     quality: VersionQuality) -> list[dg.AssetCheckResult]:
+    """Result of the per-version freshness check, from the quality freshness dimension."""
+    if not _checks_freshness(contract):
+        return []
+    metric = next(m for m in quality.metrics if m.dimension == "freshness" and m.column == OVERALL)
+    age, target = metric.value, metric.target
+    passed = age is not None and target is not None and age <= target
+    return [dg.AssetCheckResult(
+        check_name=CHECK_FRESHNESS, passed=passed, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"newest_record_age_hours": dg.MetadataValue.float(
+            float("nan") if age is None else round(age, 3)),
+            "sla_hours": dg.MetadataValue.float(float(target or 0))},
+        description=None if passed else "no timestamped record in the version" if age is None
+        else f"the newest record is {age:.1f} h old; the SLA allows {target:g} h")]

@@ -3,13 +3,11 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
-from dataops_assets.constants import CHECK_PII_RESCAN, LABELING
-from dataops_assets.lineage import record_lineage
-from dataops_assets.privacy.assets import PII_SCAN
+from dataops_assets.keys import CHECK_PII_RESCAN, LABELING, META_BLOCKED, PII_SCAN, stage_key
+from dataops_assets.recording import record_stage
 from dataops_assets.resources import DataStore, PrivacySettings
-from dataops_assets.stages import metadata as md
-from dataops_assets.stages.assets import common_asset_args, stage_key, table_metadata
 from governance.contracts import DatasetContract
 from governance.errors import DeliveryBlockedError
 from governance.identifiers import qualified
@@ -32,10 +30,12 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     upstream = stage_key(contract.name, VALIDATED)
     key = stage_key(contract.name, DELIVERED)
     treatments = {c.name: c.treatment for c in contract.columns if c.personal}
-    args = common_asset_args(contract, DELIVERED, "the version handed to model teams, with "
-                             "each personal column dropped, masked, hashed or redacted as the "
-                             "contract says; never materialized while a blocking check fails.")
-    args["metadata"] = {**args["metadata"], "dagster/column_schema": md.delivered_schema(contract)}
+    args = md.asset_args(
+        contract, DELIVERED, "the version handed to model teams, with each personal column "
+        "dropped, masked, hashed or redacted as the contract says; never materialized while a "
+        "blocking check fails.",
+        metadata={**md.contract_link(contract),
+                  "dagster/column_schema": md.delivered_schema(contract)})
     rescan = dg.AssetCheckSpec(
         CHECK_PII_RESCAN, asset=key, blocking=True,
         description="A fresh Presidio scan of the delivered table finds personal data only in "
@@ -59,7 +59,7 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 audit(store.data_dir, "refuse", contract.name, version, stage=DELIVERED,
                       reasons=len(reasons))
                 blocked = DeliveryBlockedError(contract.name, version, reasons)
-                raise dg.Failure(description=str(blocked), metadata={"blocked": True})
+                raise dg.Failure(description=str(blocked), metadata={META_BLOCKED: True})
             with transaction(conn):
                 result = build_delivered(conn, contract, version, privacy.hash_key, report)
                 names = tuple(c for c, _ in delivered_columns(contract))
@@ -77,15 +77,14 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                                   "rows_quoting_personal_values": dg.MetadataValue.json(leaks)})
                 export_delivered(conn, contract, version, export)
         lineage_cols = [c for c, _ in delivered_columns(contract)]
-        record_lineage(context, store, contract, DELIVERED, delivered_columns(contract))
-        audit(store.data_dir, "materialize", contract.name, version, stage=DELIVERED,
-              rows=result.rows_out, values_treated=sum(report.changed.values()),
-              spans_redacted=sum(report.spans.values()))
+        record_stage(context, store, contract, DELIVERED, delivered_columns(contract),
+                     rows=result.rows_out, values_treated=sum(report.changed.values()),
+                     spans_redacted=sum(report.spans.values()))
         audit(store.data_dir, "export", contract.name, version, stage=DELIVERED,
               rows=result.rows_out, format="parquet", role="delivery")
         return dg.MaterializeResult(
             metadata={
-                **table_metadata(contract, DELIVERED, result.rows_out),
+                **md.table_metadata(contract, DELIVERED, result.rows_out),
                 "dagster/column_schema": md.delivered_schema(contract),
                 "dagster/column_lineage": md.identity_lineage(contract, upstream, lineage_cols),
                 "export_path": dg.MetadataValue.path(str(export)),

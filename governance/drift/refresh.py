@@ -37,6 +37,17 @@ class RefreshRequest:
         """The sensor run key: Dagster launches one run per key, ever."""
         return f"drift-refresh:{self.dataset}:{self.version}"
 
+    def to_json(self) -> dict[str, Any]:
+        """The request as JSON-ready data: the drift asset's metadata and the ledger hold this."""
+        entry = asdict(self)
+        entry["drifted_columns"] = list(self.drifted_columns)
+        return entry
+
+    @classmethod
+    def from_json(cls, entry: dict[str, Any]) -> RefreshRequest:
+        """The request that `to_json` wrote."""
+        return cls(**{**entry, "drifted_columns": tuple(entry["drifted_columns"])})
+
 
 class RefreshLedger:
     """Refresh requests in <data_dir>/drift/refresh_requests.json, changed under a lock."""
@@ -55,10 +66,16 @@ class RefreshLedger:
             versions = data.setdefault(request.dataset, {})
             if request.version in versions:
                 return False
-            entry = asdict(request)
-            entry["drifted_columns"] = list(request.drifted_columns)
-            versions[request.version] = entry
+            versions[request.version] = request.to_json()
             return True
+
+    def forget(self, dataset: str, version: str) -> bool:
+        """Remove a purged version's request; False when it had none."""
+        with self._locked() as data:
+            found = data.get(dataset, {}).pop(version, None) is not None
+            if dataset in data and not data[dataset]:
+                del data[dataset]
+            return found
 
     def mark_dispatched(self, dataset: str, version: str, run_id: str) -> RefreshRequest | None:
         """Note the run that acted on a request; None when there is no such request."""
@@ -67,7 +84,7 @@ class RefreshLedger:
             if entry is None:
                 return None
             entry.update(status=DISPATCHED, run_id=run_id)
-            return _request(entry)
+            return RefreshRequest.from_json(entry)
 
     def get(self, dataset: str, version: str) -> RefreshRequest | None:
         """The request for one version, if any."""
@@ -78,13 +95,9 @@ class RefreshLedger:
         if not self.path.exists():
             return []
         data = json.loads(self.path.read_text())
-        out = [_request(e) for name, versions in sorted(data.items())
+        out = [RefreshRequest.from_json(e) for name, versions in sorted(data.items())
                if dataset in (None, name) for e in versions.values()]
         return sorted(out, key=lambda r: (r.dataset, int(r.version[1:])))
-
-
-def _request(entry: dict[str, Any]) -> RefreshRequest:
-    return RefreshRequest(**{**entry, "drifted_columns": tuple(entry["drifted_columns"])})
 
 
 def now_iso() -> str:

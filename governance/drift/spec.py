@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from governance.contracts import ColumnSpec, DatasetContract
+from governance.contract_model import ColumnSpec, DatasetContract
 from governance.drift.columns import CATEGORICAL, NUMERIC, TEXT
 from governance.drift.thresholds import DriftThresholds
 from governance.errors import ContractError, GovernanceError

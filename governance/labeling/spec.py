@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from governance.contracts import DatasetContract
+from governance.contract_model import DatasetContract
 from governance.errors import ContractError
 from governance.identifiers import check_dataset_name
 

@@ -50,14 +50,17 @@ def test_drifted_version_raises_exactly_one_refresh_request(demo) -> None:
     score = requests[0].evidence["credit_score"]
     assert score["test"] == "wasserstein_norm" and score["statistic"] >= score["threshold"]
     assert set(requests[0].evidence) == set(requests[0].drifted_columns)
-    # The refresh job ran once, under the sensor's run key, and wrote the evidence row.
+    # The refresh job ran once, under the sensor's run key, and marked the request dispatched
+    # in the one store of requests (the ledger); the warehouse keeps no second copy.
     runs = demo.instance.get_runs(dg.RunsFilter(tags={
         "dagster/run_key": requests[0].run_key}))
     assert len(runs) == 1 and runs[0].job_name == "loan_applications_refresh"
     assert runs[0].run_id == requests[0].run_id
-    rows = _query(demo.data_dir, "SELECT version, reference_version, status, run_id FROM "
-                  "refresh_requests WHERE dataset = ?", [LOANS])
-    assert rows == [("v2", "v1", DISPATCHED, runs[0].run_id)]
+    [stored] = RefreshLedger(Layout(demo.data_dir).refresh_requests_file).list(LOANS)
+    assert (stored.version, stored.reference_version, stored.status, stored.run_id) == (
+        "v2", "v1", DISPATCHED, runs[0].run_id)
+    assert not _query(demo.data_dir, "SELECT table_name FROM information_schema.tables "
+                      "WHERE table_name = 'refresh_requests'", [])
     event = demo.instance.get_latest_materialization_event(
         dg.AssetKey([LOANS, "refresh_request"])).asset_materialization
     assert event.partition == "v2" and event.metadata["status"].value == DISPATCHED

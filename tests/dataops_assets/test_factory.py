@@ -30,7 +30,7 @@ def _graph(defs: dg.Definitions) -> list[dict]:
             "owners": list(node.owners),
             "tags": dict(sorted(node.tags.items())),
             "kinds": sorted(node.kinds),
-            "pool": node.pools and sorted(node.pools),
+            "pool": sorted(node.pools or ()),
             "checks": sorted(c.name for c in graph.get_check_keys_for_assets({key})),
             "columns": [c.name for c in node.metadata["dagster/column_schema"].columns]
             if "dagster/column_schema" in node.metadata else [],

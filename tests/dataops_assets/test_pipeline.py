@@ -131,8 +131,10 @@ def test_bad_rows_are_quarantined_and_block_delivery(
     path.write_bytes(b"".join(make(_lines(good_batch))))
     result, outcome = _ingest(defs, instance, data_dir, contracts, path)
     assert outcome.status == "blocked", outcome
-    # Only the intake check blocks; old demo rows may also miss the (warning) freshness target.
-    assert set(outcome.failed_checks) - {"quality_targets"} == {"intake_complete"}
+    # Only the intake check blocks; old demo rows may also miss the (warning) freshness SLA.
+    assert {c.name for c in outcome.checks if c.blocking} == {"intake_complete"}
+    assert set(outcome.failed_checks) - {"quality_targets", "freshness_within_sla"} == {
+        "intake_complete"}
     assert "delivered" not in outcome.materialized and "validated" in outcome.materialized
     rows = _query(data_dir, 'SELECT line, column_name, record IS NOT NULL '
                   'FROM "support_tickets"."quarantine" WHERE _version = ?', [result.raw.version])

@@ -1,12 +1,15 @@
-"""Dagster metadata taken from a contract: column schemas, lineage, owners and tags."""
+"""Dagster metadata taken from a contract: column schemas, lineage, owners, tags and the
+arguments every stage asset shares."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from dataops_assets.keys import DUCKDB_POOL, dataset_partitions
 from governance.contracts import DatasetContract
 from governance.lineage import personal_columns_by_stage
 from governance.pii.treatment import delivered_columns
+from governance.stages import DELIVERED, INTAKE
 
 _KIND_BY_FORMAT = {"csv": "csv", "parquet": "parquet", "jsonl": "json"}
 
@@ -52,7 +55,7 @@ def delivered_schema(contract: DatasetContract) -> dg.TableSchema:
     base = {c.name: c for c in column_schema(contract).columns}
     specs = {c.name: c for c in contract.columns}
     # Personal by lineage: masked or kept columns stay personal, hashed or redacted do not.
-    still_personal = personal_columns_by_stage(contract)["delivered"]
+    still_personal = personal_columns_by_stage(contract)[DELIVERED]
     columns = []
     for name, duck_type in delivered_columns(contract):
         col, spec = base[name], specs[name]
@@ -85,9 +88,9 @@ def tags(contract: DatasetContract, stage: str) -> dict[str, str]:
 
 def kinds(contract: DatasetContract, stage: str) -> set[str]:
     """Kinds shown as badges on the asset."""
-    if stage == "intake":
+    if stage == INTAKE:
         return {"duckdb", _KIND_BY_FORMAT[contract.file_format]}
-    if stage == "delivered":
+    if stage == DELIVERED:
         return {"duckdb", "parquet"}
     return {"duckdb"}
 
@@ -100,3 +103,37 @@ def description(contract: DatasetContract, stage: str, what: str) -> str:
     if contract.usage:
         text += f"\n\n**Usage:** {contract.usage}"
     return text
+
+
+def asset_args(contract: DatasetContract, stage: str, what: str,
+               **overrides: object) -> dict[str, object]:
+    """Arguments of `dg.asset` every asset of a dataset shares; overrides replace any of them."""
+    args: dict[str, object] = {
+        "name": stage,
+        "key_prefix": [contract.name],
+        "group_name": contract.name,
+        "partitions_def": dataset_partitions(contract.name),
+        "owners": owners(contract),
+        "tags": tags(contract, stage),
+        "kinds": kinds(contract, stage),
+        "description": description(contract, stage, what),
+        "metadata": {"dagster/column_schema": column_schema(contract),
+                     "contract": dg.MetadataValue.path(str(contract.path))},
+        "pool": DUCKDB_POOL,
+    }
+    args.update(overrides)
+    return args
+
+
+def contract_link(contract: DatasetContract) -> dict[str, object]:
+    """Definition metadata of assets that do not hold the contract's columns."""
+    return {"contract": dg.MetadataValue.path(str(contract.path))}
+
+
+def table_metadata(contract: DatasetContract, stage: str, rows: int) -> dict[str, object]:
+    """Row count, table name and column schema of a stage table, as the UI shows them."""
+    return {
+        "dagster/row_count": rows,
+        "dagster/table_name": f"{contract.name}.{stage}",
+        "dagster/column_schema": column_schema(contract),
+    }

@@ -1,0 +1,116 @@
+"""Every name the code location defines, in one place.
+
+Asset keys, partitions, jobs, sensors, schedules, checks, resources, pools, tags and the
+metadata keys that one step writes and another reads. Nothing else in `dataops_assets/`
+builds such a name by hand: a test compares every name in the Definitions with this module.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from governance.drift.spec import CHECK_DRIFT, refresh_job_name
+from governance.identifiers import check_dataset_name
+from governance.labeling.spec import LABELING_CHECKS
+from governance.quality.evaluate import TARGETS_CHECK
+from governance.stages import CLEANED, DELIVERED, INTAKE, VALIDATED
+
+# Stage (asset) names: the last part of every asset key, [dataset, stage].
+PII_SCAN = "pii_scan"
+DRIFT = "drift"
+REFRESH_REQUEST = "refresh_request"
+LABELING = "labeling"
+VENDOR_SCORECARD = "vendor_scorecard"
+DATASHEET = "datasheet"
+STAGE_CHAIN = (INTAKE, CLEANED, VALIDATED, PII_SCAN, DRIFT, DELIVERED)
+LABELING_STAGES = (LABELING, VENDOR_SCORECARD)
+
+# Every asset that writes DuckDB runs in this pool; dagster.yaml limits it to 1 slot.
+DUCKDB_POOL = "duckdb_writer"
+DUCKDB_RESOURCE = "duckdb"
+STORE_RESOURCE = "store"
+PRIVACY_RESOURCE = "privacy"
+
+# Asset check names.
+CHECK_INTAKE_COMPLETE = "intake_complete"
+CHECK_PII_DECLARED = "pii_declared"
+CHECK_PII_RESCAN = "pii_rescan_clean"
+CHECK_FRESHNESS = "freshness_within_sla"
+CHECK_TARGETS = TARGETS_CHECK
+CHECK_DRIFT_WITHIN = CHECK_DRIFT
+CHECKS_LABELING = LABELING_CHECKS
+
+# Jobs, sensors and schedules that are not per dataset.
+RETENTION_JOB = "retention_enforcement"
+RETENTION_SCHEDULE = "retention_daily"
+DATASHEET_AFTER_SUCCESS = "datasheet_after_success"
+DATASHEET_AFTER_FAILURE = "datasheet_after_failure"
+
+# Run tags.
+TAG_DATASET = "dataops/dataset"
+TAG_PARTITION = "dagster/partition"
+TAG_SOURCE_FILE = "dataops/source_file"
+TAG_REASON = "dataops/reason"
+
+# Metadata keys one step writes and another reads.
+META_REFRESH_REQUEST = "drift/refresh_request"  # RefreshRequest.to_json(), or null
+META_BLOCKED = "blocked"  # on a dg.Failure: a refusal by the delivery gate, not a bug
+META_QUARANTINE_BY_REASON = "quarantine_by_reason"
+# Drift figures `dataops status` shows beside the request.
+META_DATASET_DRIFT = "drift/dataset_drift"
+META_SHARE_DRIFTED = "drift/share_drifted"
+META_REFERENCE = "drift/reference_version"
+META_DRIFTED_COLUMNS = "drift/drifted_columns"
+META_RECORDS_QUARANTINED = "records_quarantined"
+
+
+def stage_key(dataset: str, stage: str) -> dg.AssetKey:
+    """Asset key of one stage of a dataset: [dataset, stage]."""
+    return dg.AssetKey([check_dataset_name(dataset), stage])
+
+
+def partitions_name(dataset: str) -> str:
+    """Name of the dynamic partitions definition holding a dataset's versions."""
+    return f"{check_dataset_name(dataset)}_versions"
+
+
+def dataset_partitions(dataset: str) -> dg.DynamicPartitionsDefinition:
+    """The dynamic partitions (one per version) shared by a dataset's assets."""
+    return dg.DynamicPartitionsDefinition(name=partitions_name(dataset))
+
+
+def job_name(dataset: str) -> str:
+    """Name of the job that runs a dataset's whole stage chain for one version."""
+    return f"{check_dataset_name(dataset)}_pipeline"
+
+
+def datasheet_job_name(dataset: str) -> str:
+    """Name of the job that regenerates one dataset's datasheet for a version."""
+    return f"{check_dataset_name(dataset)}_datasheet"
+
+
+def default_refresh_job_name(dataset: str) -> str:
+    """Name of the default job a drifted version requests (a contract may name another)."""
+    return refresh_job_name(dataset)
+
+
+def landing_sensor_name(dataset: str) -> str:
+    """Name of the sensor that watches a dataset's landing folder."""
+    return f"{check_dataset_name(dataset)}_landing"
+
+
+def drift_sensor_name(dataset: str) -> str:
+    """Name of the sensor that turns a drifted version into a refresh request."""
+    return f"{check_dataset_name(dataset)}_drift_refresh"
+
+
+def dataset_names(dataset: str, labeling: bool) -> dict[str, set[str]]:
+    """Every job and sensor name one dataset contributes (the names test compares these)."""
+    return {
+        "jobs": {job_name(dataset), datasheet_job_name(dataset),
+                 default_refresh_job_name(dataset)},
+        "sensors": {landing_sensor_name(dataset), drift_sensor_name(dataset)},
+        "assets": {stage_key(dataset, s).to_user_string() for s in
+                   (*STAGE_CHAIN, REFRESH_REQUEST, DATASHEET,
+                    *(LABELING_STAGES if labeling else ()))},
+    }
