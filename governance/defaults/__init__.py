@@ -7,11 +7,13 @@ point at their own files with $DATAOPS_CONTRACTS_DIR and $DATAOPS_ROLES_FILE.
 from __future__ import annotations
 
 from importlib import resources
-from importlib.abc import Traversable
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from governance.errors import GovernanceError
 
-class PackageDataNotOnDiskError(RuntimeError):
+
+class PackageDataNotOnDiskError(GovernanceError):
     """The package's own files are not in a folder on disk (e.g. imported from a zip)."""
 
 
