@@ -3,6 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# datacontract-cli pins typer<0.28 (our lock has a newer one through dagster), so the
+# reference ODCS linter gets its own small venv; `make test` lints the demo contracts with it.
+DC_VENV := .venv-datacontract
 export DATAOPS_DATA_DIR ?= $(CURDIR)/.dataops
 export DAGSTER_HOME ?= $(DATAOPS_DATA_DIR)/dagster_home
 # Demo-only key for keyed hashes of personal values; set your own in any real deployment.
@@ -10,7 +13,7 @@ export DATAOPS_HASH_KEY ?= demo-only-hash-key-change-me
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install home demo run test lint lock clean browser
+.PHONY: install datacontract home demo run test lint lock clean browser
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +24,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+$(DC_VENV)/.installed: requirements-datacontract.lock
+	test -x $(DC_VENV)/bin/python || $(PYTHON) -m venv $(DC_VENV)
+	$(DC_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-datacontract.lock
+	touch $@
+
+datacontract: $(DC_VENV)/.installed
 
 home: install
 	mkdir -p "$(DAGSTER_HOME)"
@@ -41,7 +51,7 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || echo "chromium could not be installed; the browser test will be skipped"
 
-test: install browser
+test: install browser datacontract
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -53,7 +63,15 @@ lock:
 	rm -rf /tmp/dataops-lock-venv
 	$(PYTHON) -m venv /tmp/dataops-lock-venv
 	/tmp/dataops-lock-venv/bin/pip install --quiet -e '.[dev,bench]'
-	/tmp/dataops-lock-venv/bin/pip freeze --exclude-editable | sort > requirements.lock
+	# --all keeps setuptools (tests/test_wheel.py builds with it); pip itself comes with the venv.
+	/tmp/dataops-lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' \
+	  | sort > requirements.lock
+	rm -rf /tmp/dataops-lock-venv
+	$(PYTHON) -m venv /tmp/dataops-lock-venv
+	/tmp/dataops-lock-venv/bin/pip install --quiet datacontract-cli==1.2.8
+	{ sed -n '1,2p' requirements-datacontract.lock; \
+	  /tmp/dataops-lock-venv/bin/pip freeze | sort; } > requirements-datacontract.lock.new
+	mv requirements-datacontract.lock.new requirements-datacontract.lock
 
 clean:
 	rm -rf .dataops

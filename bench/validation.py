@@ -35,7 +35,7 @@ import common  # bench/ is on sys.path when the script runs
 from common import load_average, machine, peak_rss_mb, run_child
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = ROOT / "contracts" / "loan_applications.odcs.yaml"
+CONTRACT = ROOT / "governance" / "defaults" / "contracts" / "loan_applications.odcs.yaml"
 TABLE = '"loan_applications"."validated"'
 VERSION = "v1"
 

@@ -7,13 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from governance.defaults import default_contracts_dir
 from governance.identifiers import check_dataset_name, check_version
 
 DATA_DIR_ENV = "DATAOPS_DATA_DIR"
 CONTRACTS_DIR_ENV = "DATAOPS_CONTRACTS_DIR"
 DEFAULT_DATA_DIR = ".dataops"
-# The repository's own contracts folder, next to the packages.
-DEFAULT_CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
 DATASHEETS_DIR_ENV = "DATAOPS_DATASHEETS_DIR"
 DEFAULT_DATASHEETS_DIR = Path(__file__).resolve().parent.parent / "datasheets"
 
@@ -86,7 +85,7 @@ def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def contracts_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
-    """The contracts folder: $DATAOPS_CONTRACTS_DIR, else the repository's contracts/."""
+    """The contracts folder: $DATAOPS_CONTRACTS_DIR, else the demo contracts in the package."""
     env = os.environ if environ is None else environ
     value = env.get(CONTRACTS_DIR_ENV)
-    return Path(value).resolve() if value else DEFAULT_CONTRACTS_DIR
+    return Path(value).resolve() if value else default_contracts_dir()

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from governance.contracts import DatasetContract, load_contracts
+from governance.defaults import default_contracts_dir
 
 REPO = Path(__file__).resolve().parent.parent
 # Delivery hashes personal columns with a key from the environment; tests use a fixed one.
 os.environ.setdefault("DATAOPS_HASH_KEY", "test-hash-key")
 # Datasheets from test runs go to a temporary folder, never into the repository.
 os.environ.setdefault("DATAOPS_DATASHEETS_DIR", tempfile.mkdtemp(prefix="datasheets-"))
-CONTRACTS_DIR = REPO / "contracts"
+# The demo contracts as shipped in the package (governance/defaults/contracts/).
+CONTRACTS_DIR = default_contracts_dir()
 
 
 @pytest.fixture(scope="session")

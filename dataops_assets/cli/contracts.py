@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = add_verb(
         subparsers, "contracts", help="validate the contracts and list datasets",
         description="Loads and validates every data contract in the contracts folder "
-        "($DATAOPS_CONTRACTS_DIR, else contracts/) and prints one line per dataset: "
+        "($DATAOPS_CONTRACTS_DIR, else the demo contracts shipped in "
+        "governance/defaults/contracts/) and prints one line per dataset: "
         "columns, owner team, classification and file. A malformed contract is an error "
         "(exit 2) naming the file and the problem.",
         examples=["dataops contracts"])

@@ -13,19 +13,18 @@ from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
 from governance.access import AccessDeniedError, export_version, load_roles
 from governance.contracts import find_contract
+from governance.defaults import default_roles_file
 from governance.errors import GovernanceError, UnknownVersionError
 from governance.identifiers import check_version
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 
 ROLES_FILE_ENV = "DATAOPS_ROLES_FILE"
-# The repository's own roles file, next to the packages (like contracts/).
-DEFAULT_ROLES_FILE = Path(__file__).resolve().parents[2] / "config" / "roles.yaml"
 
 
 def roles_file_from_env() -> Path:
-    """The roles file: $DATAOPS_ROLES_FILE, else the repository's config/roles.yaml."""
+    """The roles file: $DATAOPS_ROLES_FILE, else the package's governance/defaults/roles.yaml."""
     value = os.environ.get(ROLES_FILE_ENV)
-    return Path(value).resolve() if value else DEFAULT_ROLES_FILE
+    return Path(value).resolve() if value else default_roles_file()
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -69,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="export a delivered version with only the columns a role may see",
         description="Writes one delivered version as Parquet with the columns the role may "
         "see: each column is included, masked or withheld as the roles file says "
-        "($DATAOPS_ROLES_FILE, else config/roles.yaml). The warehouse is opened read-only. "
+        "($DATAOPS_ROLES_FILE, else the demo roles in governance/defaults/roles.yaml). "
+        "The warehouse is opened read-only. "
         "Exports and refusals are both recorded in the audit trail.",
         examples=["dataops export --dataset loan_applications --version v1 --role analyst "
                   "--out analyst.parquet"])

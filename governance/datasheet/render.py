@@ -7,17 +7,19 @@ state gives the same bytes and datasheets diff cleanly in review.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markdown_it import MarkdownIt
 
 from governance.atomic import atomic_write_text
 from governance.datasheet.facts import NOT_PROVIDED, VersionFacts
 from governance.identifiers import check_dataset_name, check_version
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "datasheets" / "templates"
+# Shipped inside the package (governance/datasheet/templates/), so a wheel install finds them.
+TEMPLATES_PACKAGE = "governance.datasheet"
 _BOUNDED = ("completeness", "validity", "uniqueness", "consistency", "accuracy")
 
 
@@ -33,15 +35,20 @@ def _num(value: Any) -> str:
     return str(value)
 
 
+def _load_template(name: str) -> str | None:
+    resource = resources.files(TEMPLATES_PACKAGE) / "templates" / name
+    return resource.read_text("utf-8") if resource.is_file() else None
+
+
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+    env = Environment(loader=FunctionLoader(_load_template), undefined=StrictUndefined,
                       autoescape=False, keep_trailing_newline=True, trim_blocks=False)
     env.globals.update(pct=_pct, num=_num, NP=NOT_PROVIDED)
     return env
 
 
 def template(name: str) -> Any:
-    """A Jinja2 template from datasheets/templates, with the datasheet helpers."""
+    """A Jinja2 template from governance/datasheet/templates, with the datasheet helpers."""
     return _env().get_template(name)
 
 

@@ -19,6 +19,7 @@ from governance.access import (
     load_roles,
     plan_export,
 )
+from governance.defaults import default_roles_file
 from governance.errors import GovernanceError, InvalidNameError, UnknownVersionError
 from governance.identifiers import qualified
 from governance.masking import mask_value
@@ -26,7 +27,7 @@ from governance.pii.treatment import delivered_columns
 from governance.settings import Layout
 from governance.storage import ensure_table
 
-ROLES_FILE = Path(__file__).resolve().parents[2] / "config" / "roles.yaml"
+ROLES_FILE = default_roles_file()
 LOANS, TICKETS = "loan_applications", "support_tickets"
 LOAN_ROWS = [
     ("A-0000001", datetime(2026, 1, 5), datetime(2026, 1, 6), "ab12" * 16, "+4*******9",

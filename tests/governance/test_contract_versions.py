@@ -21,7 +21,7 @@ from governance.odcs_schemas import (
     SUPPORTED_VERSIONS,
     odcs_schema,
 )
-from tests.conftest import CONTRACTS_DIR
+from tests.conftest import CONTRACTS_DIR, REPO
 
 DEMO_CONTRACTS = sorted(CONTRACTS_DIR.glob("*.odcs.yaml"))
 # The files as bundled in the datacontract-cli 1.2.8 wheel (see governance/odcs_schemas/README.md).
@@ -150,8 +150,17 @@ def test_vendored_schemas_are_the_files_datacontract_cli_uses():
     assert "Apache License" in folder.joinpath("LICENSE").read_text()
 
 
+# `make test` builds this venv from requirements-datacontract.lock (datacontract-cli pins
+# typer<0.28, so it cannot share .venv).
+PINNED_CLI = REPO / ".venv-datacontract" / "bin" / "datacontract"
+NO_CLI = ("datacontract-cli is not installed: `make test` (or `make datacontract`) builds it in "
+          ".venv-datacontract; DATACONTRACT_CLI may name another executable")
+
+
 def _datacontract_cli() -> str | None:
-    return os.environ.get("DATACONTRACT_CLI") or shutil.which("datacontract")
+    if os.environ.get("DATACONTRACT_CLI"):
+        return os.environ["DATACONTRACT_CLI"]
+    return str(PINNED_CLI) if PINNED_CLI.is_file() else shutil.which("datacontract")
 
 
 def _lint(cli: str, path: Path) -> subprocess.CompletedProcess[str]:
@@ -163,9 +172,7 @@ def _lint(cli: str, path: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)
 
 
-@pytest.mark.skipif(_datacontract_cli() is None,
-                    reason="datacontract-cli is not installed (it conflicts with the pinned "
-                           "typer); set DATACONTRACT_CLI to its executable to run this check")
+@pytest.mark.skipif(_datacontract_cli() is None, reason=NO_CLI)
 @pytest.mark.parametrize("path", DEMO_CONTRACTS, ids=lambda p: p.name)
 def test_datacontract_lint_agrees_on_every_demo_contract(tmp_path, path):
     cli = _datacontract_cli()
@@ -178,7 +185,7 @@ def test_datacontract_lint_agrees_on_every_demo_contract(tmp_path, path):
     assert "'timestamp' is not one of" in old.stdout.replace("\n", " ")
 
 
-@pytest.mark.skipif(_datacontract_cli() is None, reason="datacontract-cli is not installed")
+@pytest.mark.skipif(_datacontract_cli() is None, reason=NO_CLI)
 def test_datacontract_lint_refuses_timestamp_under_v3_0_2_as_the_loader_does(tmp_path):
     cli = _datacontract_cli()
     assert cli is not None
