@@ -20,13 +20,9 @@ from governance.contracts import DatasetContract
 from governance.drift.refresh import RefreshLedger, RefreshRequest, now_iso
 from governance.drift.spec import drift_spec, refresh_job_name
 from governance.storage import replace_rows, transaction
+from governance.tables import REFRESH_REQUEST_COLUMNS, REFRESH_REQUESTS
 
-REQUESTS_TABLE = "refresh_requests"
-_REQUEST_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"),
-                    ("reference_version", "VARCHAR"), ("share_drifted", "DOUBLE"),
-                    ("drifted_columns", "VARCHAR"), ("label_drift", "BOOLEAN"),
-                    ("job", "VARCHAR"), ("requested_at", "VARCHAR"), ("status", "VARCHAR"),
-                    ("run_id", "VARCHAR"))
+REQUESTS_TABLE, _REQUEST_COLUMNS = REFRESH_REQUESTS, REFRESH_REQUEST_COLUMNS
 # Drift events are read in pages; a busy instance catches up over a few ticks.
 _PAGE = 200
 
