@@ -98,7 +98,7 @@ class RawStore:
             return []
         out = []
         for manifest in folder.glob(f"v*/{MANIFEST}"):
-            out.append(RawVersion(**json.loads(manifest.read_text(encoding="utf-8"))))
+            out.append(_load(manifest))
         return sorted(out, key=lambda v: v.number)
 
     def get(self, dataset: str, version: str) -> RawVersion:
@@ -106,7 +106,7 @@ class RawStore:
         manifest = self._dataset_dir(dataset) / check_version(version) / MANIFEST
         if not manifest.is_file():
             raise UnknownVersionError(f"{dataset} has no version {version} in the raw store")
-        return RawVersion(**json.loads(manifest.read_text(encoding="utf-8")))
+        return _load(manifest)
 
     def find_by_hash(self, dataset: str, sha256: str) -> RawVersion | None:
         """Return the version holding exactly these bytes, if any."""
@@ -194,6 +194,11 @@ class RawStore:
             os.chmod(path, 0o644)
         shutil.rmtree(vdir)
         return True
+
+
+def _load(manifest: Path) -> RawVersion:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    return RawVersion(**{**data, "redactions": tuple(data.get("redactions", ()))})
 
 
 def _write_json_atomic(path: Path, data: dict[str, object]) -> None:
