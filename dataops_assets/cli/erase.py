@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
 from dataops_assets.resources import HASH_KEY_ENV
 from governance.audit import AuditLog, audit_path
-from governance.compaction import compact_warehouse
+from governance.compaction import CompactionError, CompactionResult, compact_warehouse
 from governance.contracts import find_contract
 from governance.erasure import ErasureError, erase_from_files, erase_subject
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
@@ -39,18 +40,25 @@ def cmd_erase(args: argparse.Namespace) -> int:
         conn.close()
     # After the commit: the raw copies, then the warehouse file, lose the subject's bytes.
     unreadable = erase_from_files(layout, contract, column, value, report)
-    compacted = compact_warehouse(layout.warehouse)
+    try:
+        compacted: CompactionResult | None = compact_warehouse(layout.warehouse)
+    except CompactionError as exc:
+        # The rows are gone and stay gone; only the file's freed blocks wait for a rewrite.
+        print(f"warning: {exc}", file=sys.stderr)
+        compacted = None
     audit(layout.data_dir, "erase", contract.name, None, key_sha256=report.key_hash,
           rows=report.total, versions=len(report.versions),
           raw_rewritten=len(report.raw_rewritten), raw_deleted=len(unreadable),
           references_rewritten=report.references_rewritten,
-          warehouse_rewritten=compacted.bytes_after)
+          warehouse_rewritten=compacted is not None)
     for table, rows in report.rows.items():
         print(f"{contract.name}.{table}: {rows} row(s) removed")
     print(f"raw copies rewritten without the subject: {len(report.raw_rewritten)} "
           f"(original digests kept in the manifests); reference samples rewritten: "
-          f"{report.references_rewritten}; warehouse file rewritten "
-          f"({compacted.bytes_before:,} -> {compacted.bytes_after:,} bytes)")
+          f"{report.references_rewritten}")
+    if compacted is not None:
+        print(f"warehouse file rewritten without freed blocks ({compacted.bytes_before:,} "
+              f"-> {compacted.bytes_after:,} bytes)")
     if unreadable:
         print(f"raw copies that could not be rewritten, so their bytes were deleted: "
               f"{', '.join(unreadable)}")
@@ -63,7 +71,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             print(f"  {where}")
     print(f"tombstone {report.key_hash[:16]}... recorded: the subject stays out of "
           "re-materialized and re-ingested versions")
-    return 0
+    return 0 if compacted is not None else 1
 
 
 def role_exports(data_dir: Path, dataset: str) -> list[str]:
@@ -83,7 +91,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "copies and reference samples are rewritten without the subject's records and the "
         "warehouse file is rewritten so no freed block keeps their bytes; role exports made "
         "earlier are listed. The audit trail gets counts and hashes only.",
-        examples=["dataops erase --dataset support_tickets --key customer_email=ann@example.com"])
+        examples=["dataops erase --dataset support_tickets --key customer_email=ann@example.com"],
+        exit_codes=["0  erased, and the warehouse file rewritten",
+                    "1  erased, but the warehouse was busy so its file was not rewritten yet "
+                    "(the next erasure or retention run does it)",
+                    "2  refused (no such dataset, wrong key column, warehouse busy)"])
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--key", required=True, help="subject key as column=value")
     parser.set_defaults(func=cmd_erase)

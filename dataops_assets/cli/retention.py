@@ -67,7 +67,7 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     elif result.success:
         print(f"retention run {result.run_id}: {enforced} item(s) enforced (as of "
-              f"{summary['as_of']}); see `dataops audit` for each purge")
+              f"{summary['as_of']}); see `dataops audit show --action purge`")
     else:
         print(f"retention run {result.run_id} failed; see the run in the Dagster UI",
               file=sys.stderr)

@@ -62,8 +62,7 @@ def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         # are the senders' copies, not the project's, so they are moved out.
         shutil.move(data_dir / "demo_source", root / "demo_source")
         defs = build_definitions(CONTRACTS_DIR, data_dir)
-        source = sorted(p for p in (root / "demo_source").rglob("*")
-                        if p.is_file() and p.parent.name == "support_tickets")[0]
+        source = root / "demo_source" / "support_tickets" / "batch_001.csv"
         with source.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
         planted = dict(rows[0], ticket_id="T-999999", customer_name=NAME, customer_email=EMAIL,
