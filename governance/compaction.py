@@ -23,6 +23,7 @@ from governance.errors import GovernanceError
 from governance.identifiers import quote_ident
 
 _FRESH = "dataops_fresh_copy"
+_AGENT = "dataops-compaction"
 
 
 class CompactionError(GovernanceError):
@@ -57,8 +58,10 @@ def compact_warehouse(path: Path) -> CompactionResult:
     before = path.stat().st_size + (_wal(path).stat().st_size if _wal(path).exists() else 0)
     fresh = path.with_name(f".{path.name}.{secrets.token_hex(8)}.compact")
     try:
-        conn = duckdb.connect(str(path))
-    except duckdb.IOException as exc:
+        # A configuration no other connection uses: DuckDB then refuses to share a database
+        # already open in this process, whose later writes would land in the old file.
+        conn = duckdb.connect(str(path), config={"custom_user_agent": _AGENT})
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise CompactionError(f"the warehouse is busy ({exc}); the erased or purged rows are "
                               "gone from every table, but their bytes stay in the file until "
                               "the next erasure or retention run rewrites it") from None

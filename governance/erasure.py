@@ -25,7 +25,7 @@ from governance.errors import GovernanceError
 from governance.identifiers import qualified, quote_ident
 from governance.pii.treatment import keyed_hash
 from governance.quality.rules import quality_spec
-from governance.rawstore import RawStore
+from governance.rawstore import RawStore, sha256_file
 from governance.redaction import RedactionError, redact_raw, rewrite_file
 from governance.settings import Layout
 from governance.stages import cleaning_expr, export_delivered
@@ -61,6 +61,7 @@ class ErasureReport:
     reference_keys: set[str] = field(default_factory=set, repr=False)
     raw_rewritten: list[str] = field(default_factory=list)
     references_rewritten: int = 0
+    landing_rewritten: int = 0
 
     @property
     def total(self) -> int:
@@ -164,7 +165,28 @@ def erase_from_files(layout: Layout, contract: DatasetContract, key: str, value:
                             drop_keys=(key_column, report.reference_keys),
                             permissions=0o644).changed:
                 report.references_rewritten += 1
+    _landing(layout, contract, plain, {r.sha256 for r in store.versions(contract.name)}, report)
     return unreadable
+
+
+def _landing(layout: Layout, contract: DatasetContract, plain: str, stored: set[str],
+             report: ErasureReport) -> None:
+    """Files left in the landing folder: rewritten without the subject, and deleted when
+    they were already ingested (the raw store holds them, now redacted)."""
+    folder = layout.landing_dir(contract.landing_folder)
+    if not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.iterdir() if p.is_file()
+                       and not p.name.startswith(".")):
+        ingested = sha256_file(path)[0] in stored
+        try:
+            changed = rewrite_file(path, contract.file_format, drop_mentioning=[plain],
+                                   permissions=0o644).changed
+        except RedactionError:
+            continue  # intake could not read it either: it never reached any table
+        if changed and ingested:
+            path.unlink()
+        report.landing_rewritten += int(changed)
 
 
 def tombstones(conn: duckdb.DuckDBPyConnection, contract: DatasetContract) -> set[str]:

@@ -50,12 +50,13 @@ def cmd_erase(args: argparse.Namespace) -> int:
           rows=report.total, versions=len(report.versions),
           raw_rewritten=len(report.raw_rewritten), raw_deleted=len(unreadable),
           references_rewritten=report.references_rewritten,
+          landing_files=report.landing_rewritten,
           warehouse_rewritten=compacted is not None)
     for table, rows in report.rows.items():
         print(f"{contract.name}.{table}: {rows} row(s) removed")
     print(f"raw copies rewritten without the subject: {len(report.raw_rewritten)} "
           f"(original digests kept in the manifests); reference samples rewritten: "
-          f"{report.references_rewritten}")
+          f"{report.references_rewritten}; landing files cleaned: {report.landing_rewritten}")
     if compacted is not None:
         print(f"warehouse file rewritten without freed blocks ({compacted.bytes_before:,} "
               f"-> {compacted.bytes_after:,} bytes)")

@@ -75,7 +75,10 @@ def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         contract = {c.name: c for c in load_contracts(CONTRACTS_DIR)}["support_tickets"]
         result = ingest_file(instance, RawStore(Layout(data_dir).raw_dir), contract, batch)
         run_version(defs, instance, "support_tickets", result.raw.version)
-        batch.unlink()
+        # As if the landing sensor had ingested it: the sender's file stays in landing.
+        landing = Layout(data_dir).landing_dir(contract.landing_folder)
+        landing.mkdir(parents=True, exist_ok=True)
+        shutil.move(batch, landing / "planted.csv")
         HoldBook(Layout(data_dir).holds_file).add(*HELD, "litigation")
         yield Demo(data_dir, instance, defs)
     mp.undo()
@@ -126,6 +129,8 @@ def test_erasure_leaves_no_byte_of_the_subject(demo_copy, capsys):
                  f"customer_email={EMAIL.upper()}"]) == 0
     out = capsys.readouterr().out
     assert "raw copies rewritten without the subject: 1" in out and EMAIL not in out
+    assert "landing files cleaned: 1" in out
+    assert not any(Layout(demo_copy.data_dir).landing_root.rglob("planted.csv"))
     assert _hits(_folders(demo_copy), needles) == set()
     # The manifest keeps the original digest and notes the rewrite with the new one.
     store = RawStore(Layout(demo_copy.data_dir).raw_dir)
