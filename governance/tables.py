@@ -51,8 +51,8 @@ class Table:
 
     name: str
     per_dataset: bool          # lives in the dataset's own schema; else in `main`
-    columns: Columns | None    # None: derived from the contract by `declared_by`
-    declared_by: str           # where the columns come from, for readers
+    columns: Columns | None    # None: derived from the contract (see `written_by`)
+    written_by: str            # the module writing it (or the function deriving its columns)
     versioned: bool            # rows belong to one dataset version (purged with it)
     personal: bool             # may hold personal values
     subject: str               # SUBJECT_KEY, SUBJECT_RECORD or SUBJECT_NONE
@@ -173,9 +173,9 @@ TOMBSTONE_COLUMNS: Columns = ((DATASET_KEY, "VARCHAR"), ("key_column", "VARCHAR"
                               ("key_hash", "VARCHAR"), ("erased_at", "TIMESTAMP"))
 
 
-def _shared(name: str, columns: Columns, declared_by: str, purpose: str,
+def _shared(name: str, columns: Columns, written_by: str, purpose: str,
             versioned: bool = True) -> Table:
-    return Table(name, False, columns, declared_by, versioned, False, SUBJECT_NONE, purpose)
+    return Table(name, False, columns, written_by, versioned, False, SUBJECT_NONE, purpose)
 
 
 def _labels(name: str, columns: Columns, purpose: str) -> Table:
