@@ -53,6 +53,8 @@ def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     data_dir = root / "data"
     mp = pytest.MonkeyPatch()
     mp.setenv("DATAOPS_DATA_DIR", str(data_dir))
+    # Its own datasheets folder: the session's folder holds the shared demo's datasheets.
+    mp.setenv("DATAOPS_DATASHEETS_DIR", str(root / "datasheets"))
     (root / "home").mkdir()
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
     with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
@@ -97,7 +99,7 @@ def _hits(folders: list[Path], needles: list[str]) -> set[tuple[str, str]]:
 
 
 def _folders(demo: Demo) -> list[Path]:
-    # Datasheets of this data directory go to the folder tests point DATAOPS_DATASHEETS_DIR at.
+    # The datasheets of this data directory (the fixture's own folder).
     return [demo.data_dir, Path(os.environ["DATAOPS_DATASHEETS_DIR"])]
 
 
@@ -123,6 +125,7 @@ def test_every_table_in_the_warehouse_is_in_the_registry(demo_copy):
 
 def test_erasure_leaves_no_byte_of_the_subject(demo_copy, capsys):
     needles = [EMAIL, NAME, PHONE]
+    assert any(_folders(demo_copy)[1].rglob("v1.md"))  # the datasheets are searched too
     before = _hits(_folders(demo_copy), needles)
     assert {v for _, v in before} == set(needles)  # the search finds them where they are
     assert main(["erase", "--dataset", "support_tickets", "--key",
