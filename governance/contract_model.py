@@ -23,7 +23,6 @@ from governance.odcs_schemas import NEWEST_VERSION, SUPPORTED_VERSIONS, odcs_sch
 CONTRACT_SUFFIX = ".odcs.yaml"
 LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
 FORMATS = ("csv", "parquet", "jsonl")
-STAGES = ("intake", "cleaned", "validated", "delivered")
 CLEANING_STEPS = ("trim", "lower", "upper", "null_if_empty")
 TREATMENTS = ("keep", "drop", "mask", "hash", "redact_spans")
 # Classifications that mark a column as personal data.

@@ -1,9 +1,13 @@
 """Erasure requests: remove a data subject from every stage and version, and keep them out.
 
 The subject is found by the contract's subject key, normalised the way cleaning
-normalises it. Rows are deleted from intake, cleaned, validated and delivered (where the
-key is hashed on delivery, by its keyed hash) and from quarantine; delivered exports are
-rewritten. A tombstone, the keyed hash of the key and never the key itself, makes intake
+normalises it. Rows are deleted from every table the registry (governance/tables.py) says
+holds subjects: the stage tables by key (by its keyed hash where delivery hashes it) and
+quarantine by the raw record text; delivered exports are rewritten. Then the raw copies
+and reference samples are rewritten without the subject's records (the manifest keeps
+the original digest and notes the rewrite), and the caller rewrites the warehouse file
+(governance/compaction.py) so no freed block keeps the values.
+A tombstone, the keyed hash of the key and never the key itself, makes intake
 drop the subject whenever a version is re-read or an old file is ingested again.
 """
 
@@ -20,13 +24,26 @@ from governance.contracts import DatasetContract
 from governance.errors import GovernanceError
 from governance.identifiers import qualified, quote_ident
 from governance.pii.treatment import keyed_hash
+from governance.quality.rules import quality_spec
+from governance.rawstore import RawStore, sha256_file
+from governance.redaction import RedactionError, redact_raw, rewrite_file
 from governance.settings import Layout
 from governance.stages import cleaning_expr, export_delivered
 from governance.storage import ensure_table, now_utc, table_exists
+from governance.tables import (
+    DELIVERED,
+    ERASURE_TOMBSTONES,
+    SUBJECT_KEY,
+    SUBJECT_NONE,
+    SUBJECT_RECORD,
+    TABLES,
+    TOMBSTONE_COLUMNS,
+    VALIDATED,
+    VERSION_COL,
+)
 
-TOMBSTONES = "erasure_tombstones"
-_COLUMNS = (("dataset", "VARCHAR"), ("key_column", "VARCHAR"), ("key_hash", "VARCHAR"),
-            ("erased_at", "TIMESTAMP"))
+TOMBSTONES, _COLUMNS = ERASURE_TOMBSTONES, TOMBSTONE_COLUMNS
+RECORD_COLUMN = "record"
 
 
 class ErasureError(GovernanceError):
@@ -40,6 +57,11 @@ class ErasureReport:
     key_hash: str
     rows: dict[str, int] = field(default_factory=dict)
     versions: set[str] = field(default_factory=set)
+    # Values of the reference sample's key column in the subject's rows: never printed.
+    reference_keys: set[str] = field(default_factory=set, repr=False)
+    raw_rewritten: list[str] = field(default_factory=list)
+    references_rewritten: int = 0
+    landing_rewritten: int = 0
 
     @property
     def total(self) -> int:
@@ -81,23 +103,29 @@ def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     plain = normalise(contract, column, value)
     report = ErasureReport(keyed_hash(plain, hash_key.encode("utf-8")))
     hashed_on_delivery = contract.column(column).treatment == "hash"
-    for table in ("intake", "cleaned", "validated", "delivered"):
-        if not table_exists(conn, contract.name, table):
+    reference_key = quality_spec(contract).reference_key
+    for entry in TABLES:
+        schema = entry.schema(contract.name)
+        if entry.subject == SUBJECT_NONE or not table_exists(conn, schema, entry.name):
             continue
-        name = qualified(contract.name, table)
-        if table == "delivered" and hashed_on_delivery:
+        name = qualified(schema, entry.name)
+        if entry.subject == SUBJECT_RECORD:
+            where, param = f"contains(lower({quote_ident(RECORD_COLUMN)}), lower(?))", plain
+        elif entry.name == DELIVERED and hashed_on_delivery:
             where, param = f"{quote_ident(column)} = ?", report.key_hash
         else:
             where, param = f"{cleaning_expr(contract.column(column))} = ?", plain
-        versions = conn.execute(f"SELECT DISTINCT _version FROM {name} WHERE {where}",
-                                [param]).fetchall()
-        report.versions.update(v for (v,) in versions)
+        if entry.subject == SUBJECT_KEY:
+            versions = conn.execute(f"SELECT DISTINCT {quote_ident(VERSION_COL)} FROM {name} "
+                                    f"WHERE {where}", [param]).fetchall()
+            report.versions.update(v for (v,) in versions)
+            if entry.name == VALIDATED and reference_key and reference_key != column:
+                # Reference samples are keyed by their own column: note the subject's keys.
+                report.reference_keys.update(str(k) for (k,) in conn.execute(
+                    f"SELECT DISTINCT {quote_ident(reference_key)} FROM {name} WHERE {where}",
+                    [param]).fetchall() if k is not None)
         gone = conn.execute(f"DELETE FROM {name} WHERE {where}", [param]).fetchall()
-        report.rows[table] = int(gone[0][0]) if gone else 0
-    if table_exists(conn, contract.name, "quarantine"):
-        gone = conn.execute(f"DELETE FROM {qualified(contract.name, 'quarantine')} "
-                            "WHERE contains(lower(record), lower(?))", [plain]).fetchall()
-        report.rows["quarantine"] = int(gone[0][0]) if gone else 0
+        report.rows[entry.name] = int(gone[0][0]) if gone else 0
     table = ensure_table(conn, "main", TOMBSTONES, _COLUMNS)
     conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)",
                  [contract.name, column, report.key_hash, now or now_utc()])
@@ -106,6 +134,59 @@ def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
         if export.exists():
             export_delivered(conn, contract, version, export)
     return report
+
+
+def erase_from_files(layout: Layout, contract: DatasetContract, key: str, value: str,
+                     report: ErasureReport, now: datetime | None = None) -> list[str]:
+    """After the rows went: rewrite raw copies and reference samples without the subject.
+
+    Returns the versions whose raw copy could not be rewritten (their bytes are deleted
+    instead, with the reason in the manifest)."""
+    plain = normalise(contract, subject_column(contract, key), value)
+    store = RawStore(layout.raw_dir)
+    unreadable = []
+    # Every stored version, not only those with rows: a quarantined or not yet
+    # materialized batch can hold the subject too.
+    for raw in store.versions(contract.name):
+        try:
+            rewrite = redact_raw(store, contract.name, raw.version, contract.file_format,
+                                 "redacted by erasure", drop_mentioning=[plain], now=now)
+        except RedactionError:
+            store.remove_bytes(contract.name, raw.version, "erasure: the raw copy could not "
+                               "be rewritten without the subject, so its bytes were deleted")
+            unreadable.append(raw.version)
+            continue
+        if rewrite is not None and rewrite.changed:
+            report.raw_rewritten.append(raw.version)
+        reference = layout.reference_file(contract.name, raw.version)
+        if reference.exists():
+            key_column = quality_spec(contract).reference_key or ""
+            if rewrite_file(reference, "csv", drop_mentioning=[plain],
+                            drop_keys=(key_column, report.reference_keys),
+                            permissions=0o644).changed:
+                report.references_rewritten += 1
+    _landing(layout, contract, plain, {r.sha256 for r in store.versions(contract.name)}, report)
+    return unreadable
+
+
+def _landing(layout: Layout, contract: DatasetContract, plain: str, stored: set[str],
+             report: ErasureReport) -> None:
+    """Files left in the landing folder: rewritten without the subject, and deleted when
+    they were already ingested (the raw store holds them, now redacted)."""
+    folder = layout.landing_dir(contract.landing_folder)
+    if not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.iterdir() if p.is_file()
+                       and not p.name.startswith(".")):
+        ingested = sha256_file(path)[0] in stored
+        try:
+            changed = rewrite_file(path, contract.file_format, drop_mentioning=[plain],
+                                   permissions=0o644).changed
+        except RedactionError:
+            continue  # intake could not read it either: it never reached any table
+        if changed and ingested:
+            path.unlink()
+        report.landing_rewritten += int(changed)
 
 
 def tombstones(conn: duckdb.DuckDBPyConnection, contract: DatasetContract) -> set[str]:

@@ -27,8 +27,8 @@ import zstandard
 
 from governance.contracts import ColumnSpec, DatasetContract
 from governance.errors import IntakeError
+from governance.tables import ROW_ID
 
-ROW_ID = "_row_id"
 BATCH_ROWS = 50_000
 # A field longer than this (characters; the contract's `maxFieldSize` overrides it) sends its
 # record to quarantine. A line may hold several such fields: lines longer than

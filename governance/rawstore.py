@@ -23,6 +23,7 @@ from pathlib import Path
 from governance.atomic import atomic_write_text, move_into_place
 from governance.errors import IntakeError, UnknownVersionError
 from governance.identifiers import check_dataset_name, check_version
+from governance.tables import version_id, version_number
 
 MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
@@ -41,11 +42,14 @@ class RawVersion:
     file_name: str
     stored_path: str
     purged: str | None = None  # why the bytes were deleted (retention), if they were
+    # Rewrites of the stored copy (erasure, column retention), oldest first: each has a
+    # note, the new sha256 and size, and when. `sha256` and `size` stay the original's.
+    redactions: tuple[dict[str, object], ...] = ()
 
     @property
     def number(self) -> int:
         """The version's sequence number (v12 -> 12)."""
-        return int(self.version[1:])
+        return version_number(self.version)
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class RawStore:
             return []
         out = []
         for manifest in folder.glob(f"v*/{MANIFEST}"):
-            out.append(RawVersion(**json.loads(manifest.read_text(encoding="utf-8"))))
+            out.append(_load(manifest))
         return sorted(out, key=lambda v: v.number)
 
     def get(self, dataset: str, version: str) -> RawVersion:
@@ -102,7 +106,7 @@ class RawStore:
         manifest = self._dataset_dir(dataset) / check_version(version) / MANIFEST
         if not manifest.is_file():
             raise UnknownVersionError(f"{dataset} has no version {version} in the raw store")
-        return RawVersion(**json.loads(manifest.read_text(encoding="utf-8")))
+        return _load(manifest)
 
     def find_by_hash(self, dataset: str, sha256: str) -> RawVersion | None:
         """Return the version holding exactly these bytes, if any."""
@@ -133,7 +137,7 @@ class RawStore:
                 if existing is not None:
                     return IngestResult(existing, duplicate=True)
                 number = max((v.number for v in self.versions(dataset)), default=0) + 1
-                version = f"v{number}"
+                version = version_id(number)
                 vdir = folder / version
                 vdir.mkdir()
                 suffix = "".join(source.suffixes[-2:]) if source.suffix else ""
@@ -157,10 +161,22 @@ class RawStore:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
 
+    def data_file(self, raw: RawVersion) -> Path:
+        """Where a version's stored copy is on disk."""
+        return Path(raw.stored_path)
+
+    def record_redaction(self, dataset: str, version: str, note: dict[str, object]) -> RawVersion:
+        """Add a rewrite of the stored copy to the manifest; the original digest stays."""
+        with self._locked(dataset):
+            raw = self.get(dataset, version)
+            data = {**asdict(raw), "redactions": [*raw.redactions, note]}
+            _write_json_atomic(self._dataset_dir(dataset) / version / MANIFEST, data)
+        return RawVersion(**{**data, "redactions": tuple(data["redactions"])})
+
     def remove_bytes(self, dataset: str, version: str, reason: str) -> bool:
         """Delete a version's bytes but keep its manifest, noting why (column retention)."""
         raw = self.get(dataset, version)
-        path = Path(raw.stored_path)
+        path = self.data_file(raw)
         if not path.exists():
             return False
         os.chmod(path, 0o644)
@@ -178,6 +194,11 @@ class RawStore:
             os.chmod(path, 0o644)
         shutil.rmtree(vdir)
         return True
+
+
+def _load(manifest: Path) -> RawVersion:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    return RawVersion(**{**data, "redactions": tuple(data.get("redactions", ()))})
 
 
 def _write_json_atomic(path: Path, data: dict[str, object]) -> None:

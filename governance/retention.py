@@ -3,8 +3,11 @@
 A contract's `retention` SLA covers whole versions; a column's `retention` custom
 property covers that column (free text kept 90 days, features longer). Expiry runs the
 contract's `retentionAction`: `delete` removes the version everywhere, `anonymize` blanks
-its personal columns. A column expiry blanks the column. Either way the raw bytes, which
-hold every column, are deleted. Versions under legal hold are never touched.
+its personal columns. A column expiry blanks the column. Every table of the registry
+(governance/tables.py) whose rows belong to a version is reached. A deleted version's raw
+copy goes; a kept version's raw copy and reference sample are rewritten without the
+expired values. Versions under legal hold are never touched. The caller rewrites the
+warehouse file afterwards (governance/compaction.py) so no freed block keeps the values.
 """
 
 from __future__ import annotations
@@ -15,19 +18,25 @@ from datetime import datetime, timedelta
 import duckdb
 
 from governance.contracts import DatasetContract, parse_duration
+from governance.drift.refresh import RefreshLedger
 from governance.errors import ContractError
 from governance.holds import HoldBook
 from governance.identifiers import check_version, qualified, quote_ident
 from governance.rawstore import RawStore, RawVersion
+from governance.redaction import RedactionError, redact_raw, rewrite_file
 from governance.settings import Layout
 from governance.stages import export_delivered
 from governance.storage import ensure_table, now_utc, table_exists
+from governance.tables import (
+    RETENTION_LOG,
+    RETENTION_LOG_COLUMNS,
+    SUBJECT_RECORD,
+    TABLES,
+    versioned_tables,
+)
 
-STAGE_TABLES = ("intake", "cleaned", "validated", "delivered", "quarantine", "pii_findings")
-SHARED_TABLES = ("quality_metrics", "check_results")
-LOG_TABLE = "retention_log"
-_LOG_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("scope", "VARCHAR"),
-                ("action", "VARCHAR"), ("executed_at", "TIMESTAMP"), ("rows", "BIGINT"))
+LOG_TABLE, _LOG_COLUMNS = RETENTION_LOG, RETENTION_LOG_COLUMNS
+RECORD_COLUMN = "record"
 ACTIONS = ("delete", "anonymize")
 VERSION_SCOPE = "*"
 
@@ -68,6 +77,7 @@ class PurgeResult:
     item: RetentionItem
     rows: dict[str, int] = field(default_factory=dict)
     raw_deleted: bool = False
+    raw_redacted: bool = False
     export_deleted: bool = False
 
 
@@ -118,35 +128,42 @@ def retention_plan(contract: DatasetContract, versions: list[RawVersion], holds:
     return sorted(items, key=lambda i: (i.due_at, i.version, i.scope))
 
 
+def _present(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[str]:
+    return {r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
+        "AND table_name = ?", [schema, name]).fetchall()}
+
+
 def _blank(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
            columns: list[str], result: PurgeResult) -> None:
-    for table in ("intake", "cleaned", "validated", "delivered"):
-        if not table_exists(conn, contract.name, table):
+    """Blank columns of one version in every registered table that may hold them."""
+    for entry in TABLES:
+        schema = entry.schema(contract.name)
+        if not entry.versioned or not entry.personal or not table_exists(conn, schema,
+                                                                          entry.name):
             continue
-        present = {r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
-            "AND table_name = ?", [contract.name, table]).fetchall()}
-        cols = [c for c in columns if c in present]
+        # A quarantined record is the whole raw line: any expired column takes it.
+        cols = [RECORD_COLUMN] if entry.subject == SUBJECT_RECORD else \
+            [c for c in columns if c in _present(conn, schema, entry.name)]
         if not cols:
             continue
         sets = ", ".join(f"{quote_ident(c)} = NULL" for c in cols)
-        changed = conn.execute(f"UPDATE {qualified(contract.name, table)} SET {sets} "
-                               "WHERE _version = ?", [version]).fetchall()
-        result.rows[table] = int(changed[0][0]) if changed else 0
+        where, params = entry.version_where(contract.name, version)
+        changed = conn.execute(f"UPDATE {qualified(schema, entry.name)} SET {sets} "
+                               f"WHERE {where}", params).fetchall()
+        result.rows[entry.name] = int(changed[0][0]) if changed else 0
 
 
 def _delete(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
             result: PurgeResult) -> None:
-    for table in STAGE_TABLES:
-        if table_exists(conn, contract.name, table):
-            gone = conn.execute(f"DELETE FROM {qualified(contract.name, table)} "
-                                "WHERE _version = ?", [version]).fetchall()
-            result.rows[table] = int(gone[0][0]) if gone else 0
-    for table in SHARED_TABLES:
-        if table_exists(conn, "main", table):
-            gone = conn.execute(f"DELETE FROM main.{table} WHERE dataset = ? AND version = ?",
-                                [contract.name, version]).fetchall()
-            result.rows[table] = int(gone[0][0]) if gone else 0
+    """Delete one version's rows from every registered table whose rows are per version."""
+    for entry in versioned_tables():
+        schema = entry.schema(contract.name)
+        if table_exists(conn, schema, entry.name):
+            where, params = entry.version_where(contract.name, version)
+            gone = conn.execute(f"DELETE FROM {qualified(schema, entry.name)} WHERE {where}",
+                                params).fetchall()
+            result.rows[entry.name] = int(gone[0][0]) if gone else 0
 
 
 def enforce_item(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
@@ -170,8 +187,31 @@ def enforce_item(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Data
     conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?)",
                  [contract.name, version, item.scope, item.action, now or now_utc(),
                   sum(result.rows.values())])
-    # The raw batch holds every column, so any expiry takes it with it.
-    result.raw_deleted = RawStore(layout.raw_dir).remove(contract.name, version) \
-        if item.scope == VERSION_SCOPE and item.action == "delete" else \
-        RawStore(layout.raw_dir).remove_bytes(contract.name, version, f"retention {item.scope}")
+    _files(layout, contract, item, version, result)
     return result
+
+
+def _files(layout: Layout, contract: DatasetContract, item: RetentionItem, version: str,
+           result: PurgeResult) -> None:
+    """Raw copy and reference sample: deleted with the version, else rewritten blank."""
+    store = RawStore(layout.raw_dir)
+    reference = layout.reference_file(contract.name, version)
+    if item.scope == VERSION_SCOPE and item.action == "delete":
+        result.raw_deleted = store.remove(contract.name, version)
+        reference.unlink(missing_ok=True)
+        # The refresh-request ledger is the one store of requests: a purged version's goes.
+        RefreshLedger(layout.refresh_requests_file).forget(contract.name, version)
+        return
+    columns = list(contract.personal_columns) if item.scope == VERSION_SCOPE else [item.scope]
+    label = "personal columns" if item.scope == VERSION_SCOPE else f"column {item.scope}"
+    try:
+        # The version is kept: its raw copy stays, without the expired values.
+        result.raw_redacted = redact_raw(
+            store, contract.name, version, contract.file_format,
+            f"redacted by retention ({label})", blank_columns=columns) is not None
+    except RedactionError:
+        # A copy that cannot be rewritten must not keep the values: its bytes go.
+        result.raw_deleted = store.remove_bytes(contract.name, version,
+                                                f"retention {item.scope}")
+    if reference.exists():
+        rewrite_file(reference, "csv", blank_columns=columns, permissions=0o644)

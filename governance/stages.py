@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 from governance.atomic import atomic_writer
 from governance.contracts import ColumnSpec, DatasetContract
 from governance.identifiers import check_version, qualified, quote_ident
-from governance.intake import ROW_ID
 from governance.pii.treatment import TreatmentReport, delivered_columns, treat_batches
 from governance.quality.outcomes import failed_blocking
 from governance.storage import (
@@ -24,8 +23,8 @@ from governance.storage import (
     replace_from_query,
     table_exists,
 )
+from governance.tables import CLEANED, DELIVERED, INTAKE, ROW_ID, VALIDATED
 
-INTAKE, CLEANED, VALIDATED, DELIVERED = "intake", "cleaned", "validated", "delivered"
 _EXPORT_BATCH = 100_000
 
 

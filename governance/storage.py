@@ -17,10 +17,15 @@ import pyarrow as pa
 
 from governance.contracts import DatasetContract
 from governance.identifiers import check_column_name, check_version, qualified, quote_ident
-from governance.intake import ROW_ID, QuarantinedRecord
+from governance.intake import QuarantinedRecord
+from governance.tables import (
+    QUARANTINE,
+    QUARANTINE_COLUMNS,
+    ROW_ID,
+    VERSION_COL,
+    check_registered,
+)
 
-VERSION_COL = "_version"
-QUARANTINE = "quarantine"
 DUCKDB_TYPES = {
     "string": "VARCHAR",
     "integer": "BIGINT",
@@ -29,11 +34,6 @@ DUCKDB_TYPES = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
 }
-_QUARANTINE_COLUMNS = (
-    (VERSION_COL, "VARCHAR"), ("stage", "VARCHAR"), ("line", "BIGINT"),
-    ("column_name", "VARCHAR"), ("reason", "VARCHAR"), ("record", "VARCHAR"),
-    ("quarantined_at", "TIMESTAMP"),
-)
 
 
 def stage_columns(contract: DatasetContract) -> list[tuple[str, str]]:
@@ -57,7 +57,11 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
 
 def ensure_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str,
                  columns: Iterable[tuple[str, str]]) -> str:
-    """Create schema and table if missing, add any newly declared columns; return its name."""
+    """Create schema and table if missing, add any newly declared columns; return its name.
+
+    Only tables declared in governance/tables.py may be created, so retention and erasure
+    (which loop over that registry) reach every table there is."""
+    check_registered(schema, table)
     name = qualified(schema, table)
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
     cols = list(columns)
@@ -111,7 +115,7 @@ def insert_batches(conn: duckdb.DuckDBPyConnection, table: str, version: str,
 def write_quarantine(conn: duckdb.DuckDBPyConnection, dataset: str, version: str, stage: str,
                      records: Iterable[QuarantinedRecord], now: datetime | None = None) -> int:
     """Replace the quarantined records of one version and stage."""
-    table = ensure_table(conn, dataset, QUARANTINE, _QUARANTINE_COLUMNS)
+    table = ensure_table(conn, dataset, QUARANTINE, QUARANTINE_COLUMNS)
     delete_version(conn, table, version, {"stage": stage})
     stamp = (now or datetime.now(UTC)).replace(tzinfo=None)
     rows = [(version, stage, r.line, r.column, r.reason, r.record, stamp) for r in records]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from pathlib import Path
 
 import duckdb
 
 from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
 from dataops_assets.resources import HASH_KEY_ENV
+from governance.audit import AuditLog, audit_path
+from governance.compaction import CompactionError, CompactionResult, compact_warehouse
 from governance.contracts import find_contract
-from governance.erasure import ErasureError, erase_subject
+from governance.erasure import ErasureError, erase_from_files, erase_subject
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 from governance.storage import transaction
 
@@ -34,13 +38,48 @@ def cmd_erase(args: argparse.Namespace) -> int:
                                    os.environ.get(HASH_KEY_ENV, ""))
     finally:
         conn.close()
+    # After the commit: the raw copies, then the warehouse file, lose the subject's bytes.
+    unreadable = erase_from_files(layout, contract, column, value, report)
+    try:
+        compacted: CompactionResult | None = compact_warehouse(layout.warehouse)
+    except CompactionError as exc:
+        # The rows are gone and stay gone; only the file's freed blocks wait for a rewrite.
+        print(f"warning: {exc}", file=sys.stderr)
+        compacted = None
     audit(layout.data_dir, "erase", contract.name, None, key_sha256=report.key_hash,
-          rows=report.total, versions=len(report.versions))
+          rows=report.total, versions=len(report.versions),
+          raw_rewritten=len(report.raw_rewritten), raw_deleted=len(unreadable),
+          references_rewritten=report.references_rewritten,
+          landing_files=report.landing_rewritten,
+          warehouse_rewritten=compacted is not None)
     for table, rows in report.rows.items():
         print(f"{contract.name}.{table}: {rows} row(s) removed")
+    print(f"raw copies rewritten without the subject: {len(report.raw_rewritten)} "
+          f"(original digests kept in the manifests); reference samples rewritten: "
+          f"{report.references_rewritten}; landing files cleaned: {report.landing_rewritten}")
+    if compacted is not None:
+        print(f"warehouse file rewritten without freed blocks ({compacted.bytes_before:,} "
+              f"-> {compacted.bytes_after:,} bytes)")
+    if unreadable:
+        print(f"raw copies that could not be rewritten, so their bytes were deleted: "
+              f"{', '.join(unreadable)}")
+    exports = role_exports(layout.data_dir, contract.name)
+    if exports:
+        # Role exports are files handed to people: we cannot reach them, so say where.
+        print(f"{len(exports)} role export(s) of {contract.name} were written before this "
+              "erasure and may hold the subject; delete or re-export them:")
+        for where in exports:
+            print(f"  {where}")
     print(f"tombstone {report.key_hash[:16]}... recorded: the subject stays out of "
           "re-materialized and re-ingested versions")
-    return 0
+    return 0 if compacted is not None else 1
+
+
+def role_exports(data_dir: Path, dataset: str) -> list[str]:
+    """Where earlier `dataops export` runs of a dataset wrote their files, from the audit."""
+    entries = AuditLog(audit_path(data_dir)).entries(action="export")
+    return sorted({str(e.details["destination"]) for e in entries
+                   if e.dataset == dataset and e.details.get("destination")})
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,9 +88,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "erase", help="erase a data subject (right to erasure)",
         description="Removes every row of one data subject from every stage and version of "
         "a dataset in one transaction, and records a tombstone (a keyed hash of the key) "
-        "so the subject stays out of re-materialized and re-ingested versions. The audit "
-        "trail gets counts and hashes only.",
-        examples=["dataops erase --dataset support_tickets --key customer_email=ann@example.com"])
+        "so the subject stays out of re-materialized and re-ingested versions. Then the raw "
+        "copies and reference samples are rewritten without the subject's records and the "
+        "warehouse file is rewritten so no freed block keeps their bytes; role exports made "
+        "earlier are listed. The audit trail gets counts and hashes only.",
+        examples=["dataops erase --dataset support_tickets --key customer_email=ann@example.com"],
+        exit_codes=["0  erased, and the warehouse file rewritten",
+                    "1  erased, but the warehouse was busy so its file was not rewritten yet "
+                    "(the next erasure or retention run does it)",
+                    "2  refused (no such dataset, wrong key column, warehouse busy)"])
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--key", required=True, help="subject key as column=value")
     parser.set_defaults(func=cmd_erase)

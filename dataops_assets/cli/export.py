@@ -12,6 +12,7 @@ import duckdb
 from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
 from governance.access import AccessDeniedError, export_version, load_roles
+from governance.audit import AuditValueError, check_details
 from governance.contracts import find_contract
 from governance.defaults import default_roles_file
 from governance.errors import GovernanceError, UnknownVersionError
@@ -25,6 +26,18 @@ def roles_file_from_env() -> Path:
     """The roles file: $DATAOPS_ROLES_FILE, else the package's governance/defaults/roles.yaml."""
     value = os.environ.get(ROLES_FILE_ENV)
     return Path(value).resolve() if value else default_roles_file()
+
+
+def _destination(out: Path) -> str:
+    """The export's full path when the audit trail may hold it (short plain text), else
+    its file name: an erasure later lists these so the operator can redo them."""
+    for candidate in (str(out.resolve()), out.name):
+        try:
+            check_details({"destination": candidate})
+            return candidate
+        except AuditValueError:
+            continue
+    return "unrecorded"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -54,7 +67,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise
     finally:
         conn.close()
+    # Where the file went, so an erasure later can tell the operator which files to redo.
     audit(data_dir, "export", contract.name, version, role=role, rows=result.rows,
+          destination=_destination(Path(args.out)),
           included=len(result.included), masked=len(result.masked),
           withheld=len(result.withheld))
     print(result.summary())

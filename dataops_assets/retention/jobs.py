@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from dataops_assets.auditing import audit
 from dataops_assets.keys import DUCKDB_POOL, RETENTION_JOB, RETENTION_SCHEDULE, partitions_name
 from dataops_assets.resources import DataStore
+from governance.compaction import compact_warehouse
 from governance.contracts import DatasetContract
 from governance.holds import HoldBook
 from governance.retention import VERSION_SCOPE, enforce_item, retention_plan
@@ -45,7 +46,7 @@ def build_retention_defs(contracts: list[DatasetContract]) -> dg.Definitions:
                     audit(store.data_dir, "purge", contract.name, item.version,
                           scope="version" if item.scope == VERSION_SCOPE else item.scope,
                           effect=item.action, rows=sum(result.rows.values()),
-                          raw_deleted=result.raw_deleted)
+                          raw_deleted=result.raw_deleted, raw_redacted=result.raw_redacted)
                     if item.scope == VERSION_SCOPE and item.action == "delete":
                         context.instance.delete_dynamic_partition(
                             partitions_name(contract.name), item.version)
@@ -53,8 +54,14 @@ def build_retention_defs(contracts: list[DatasetContract]) -> dg.Definitions:
                         f"{item.dataset} {item.version} {item.scope}: {item.action} "
                         f"(due {item.due_at:%Y-%m-%d}, {item.legal_basis}); rows "
                         f"{sum(result.rows.values())}, raw deleted {result.raw_deleted}")
-        return dg.Output(enforced, metadata={"items_enforced": enforced,
-                                             "as_of": now.isoformat(timespec="seconds")})
+        metadata: dict[str, object] = {"items_enforced": enforced,
+                                       "as_of": now.isoformat(timespec="seconds")}
+        if enforced:
+            # The connection is closed: rewrite the file so purged rows leave no bytes.
+            compacted = compact_warehouse(store.layout.warehouse)
+            metadata["warehouse_bytes"] = compacted.bytes_after
+            metadata["rewrite_seconds"] = round(compacted.seconds, 3)
+        return dg.Output(enforced, metadata=metadata)
 
     @dg.job(name=RETENTION_JOB, description="Enforces the contracts' retention rules.")
     def retention_job() -> None:

@@ -19,8 +19,16 @@ from governance.retention import retention_plan
 from governance.settings import Layout
 from governance.stages import delivery_blockers
 from governance.storage import records, table_exists
+from governance.tables import (
+    CHECK_RESULTS,
+    MAIN,
+    PII_FINDINGS,
+    QUALITY_METRICS,
+    QUARANTINE,
+    STAGES,
+    version_number,
+)
 
-STAGES = ("intake", "cleaned", "validated", "delivered")
 NOT_PROVIDED = "not provided"
 _TOP = 8
 
@@ -71,14 +79,14 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
     facts = VersionFacts(contract, version, raw)
     name = contract.name
     facts.rows = {stage: _count(conn, name, stage, version) for stage in STAGES}
-    facts.quarantined = _count(conn, name, "quarantine", version)
+    facts.quarantined = _count(conn, name, QUARANTINE, version)
     source = "validated" if facts.rows["validated"] else "intake"
     table = qualified(name, source)
     detected: dict[str, str] = {}
-    if table_exists(conn, name, "pii_findings"):
+    if table_exists(conn, name, PII_FINDINGS):
         for column, entity, prevalence, personal in _rows(
                 conn, f"SELECT column_name, entity, prevalence, detected_personal FROM "
-                f"{qualified(name, 'pii_findings')} WHERE _version = ? ORDER BY column_name, "
+                f"{qualified(name, PII_FINDINGS)} WHERE _version = ? ORDER BY column_name, "
                 "prevalence DESC NULLS LAST", [version]):
             if personal and entity:
                 facts.findings.append({"column": column, "entity": entity,
@@ -112,7 +120,7 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
                 f"max({quote_ident(col.name)}), avg({quote_ident(col.name)}) FROM {table} "
                 "WHERE _version = ?", [version])[0]
             facts.numeric[col.name] = {"min": lo, "median": med, "max": hi, "mean": mean}
-    if table_exists(conn, "main", "quality_metrics"):
+    if table_exists(conn, MAIN, QUALITY_METRICS):
         facts.quality = records(
             conn, "SELECT dimension, \"column\", value, target, passed, measured_at FROM "
             "quality_metrics WHERE dataset = ? AND version = ? ORDER BY dimension, \"column\"",
@@ -120,7 +128,7 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
         facts.history = records(
             conn, "SELECT version, dimension, value FROM quality_metrics WHERE dataset = ? "
             "AND \"column\" = '*' ORDER BY version, dimension", [name])
-    if table_exists(conn, "main", "check_results"):
+    if table_exists(conn, MAIN, CHECK_RESULTS):
         facts.checks = records(
             conn, "SELECT check_name AS name, severity, blocking, passed, failures, "
             "evaluated_at FROM check_results WHERE dataset = ? AND version = ? "
@@ -135,10 +143,10 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
                         "basis": i.legal_basis, "held": i.held, "done": i.done}
                        for i in retention_plan(contract, [raw] if raw else [], holds, conn)]
     # Only this version and earlier ones: a datasheet must not change when later ones arrive.
-    number = int(version[1:])
+    number = version_number(version)
     facts.versions = [{"version": r.version, "sha256": r.sha256, "arrived_at": r.arrived_at,
                        "size": r.size} for r in raws if r.number <= number]
-    facts.history = [h for h in facts.history if int(h["version"][1:]) <= number]
+    facts.history = [h for h in facts.history if version_number(h["version"]) <= number]
     facts.lineage = [{"stage": e.stage, "column": e.column, "from": f"{e.upstream_stage}."
                       f"{e.upstream_column}", "transform": e.transform}
                      for e in stage_edges(contract)]
@@ -168,5 +176,5 @@ def _drift_and_labeling(conn: duckdb.DuckDBPyConnection, facts: VersionFacts) ->
 def previous_version(contract: DatasetContract, layout: Layout, version: str) -> str | None:
     """The version stored just before this one, if any."""
     earlier = [r.version for r in RawStore(layout.raw_dir).versions(contract.name)
-               if r.number < int(version[1:])]
+               if r.number < version_number(version)]
     return earlier[-1] if earlier else None

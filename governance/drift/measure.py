@@ -13,33 +13,26 @@ from governance.contracts import DatasetContract
 from governance.drift.report import DriftReport, compare_frames
 from governance.drift.spec import DriftSpec
 from governance.drift.thresholds import DriftThresholds
-from governance.identifiers import check_version, qualified, quote_ident
+from governance.identifiers import qualified, quote_ident
 from governance.stages import CLEANED, DELIVERED
 from governance.storage import replace_rows, table_exists
+from governance.tables import (
+    DRIFT_RESULT_COLUMNS,
+    DRIFT_RESULTS,
+    DRIFT_SUMMARY,
+    DRIFT_SUMMARY_COLUMNS,
+    version_number,
+)
 
-RESULTS = "drift_results"
-SUMMARY = "drift_summary"
+RESULTS, SUMMARY = DRIFT_RESULTS, DRIFT_SUMMARY
 _READERS = {"csv": "read_csv", "jsonl": "read_json", "json": "read_json",
             "parquet": "read_parquet"}
-RESULT_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"),
-                  ("reference_version", "VARCHAR"), ("column", "VARCHAR"), ("kind", "VARCHAR"),
-                  ("test", "VARCHAR"), ("statistic", "DOUBLE"), ("p_value", "DOUBLE"),
-                  ("threshold", "DOUBLE"), ("drifted", "BOOLEAN"), ("psi", "DOUBLE"),
-                  ("psi_band", "VARCHAR"), ("reference_rows", "BIGINT"),
-                  ("current_rows", "BIGINT"), ("reference_null_share", "DOUBLE"),
-                  ("current_null_share", "DOUBLE"), ("token_js", "DOUBLE"),
-                  ("oov_share", "DOUBLE"), ("note", "VARCHAR"))
-SUMMARY_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"),
-                   ("reference_version", "VARCHAR"), ("columns_tested", "BIGINT"),
-                   ("columns_drifted", "BIGINT"), ("share_drifted", "DOUBLE"),
-                   ("share_threshold", "DOUBLE"), ("dataset_drift", "BOOLEAN"),
-                   ("label_column", "VARCHAR"), ("label_drift", "BOOLEAN"),
-                   ("schema_changes", "VARCHAR"), ("drifted_columns", "VARCHAR"),
-                   ("measured_at", "TIMESTAMP"))
+RESULT_COLUMNS = DRIFT_RESULT_COLUMNS
+SUMMARY_COLUMNS = DRIFT_SUMMARY_COLUMNS
 
 
 def _number(version: str) -> int:
-    return int(check_version(version)[1:])
+    return version_number(version)
 
 
 def reference_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,

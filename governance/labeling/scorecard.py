@@ -10,14 +10,7 @@ from governance.labeling.gold import upper_bound
 from governance.labeling.spec import LabelingSpec
 from governance.labeling.tables import ANNOTATORS, BATCHES, SCORECARD, VENDORS
 from governance.storage import records, replace_rows, table_exists
-
-SCORECARD_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("vendor", "VARCHAR"),
-                     ("annotators", "BIGINT"), ("labels", "BIGINT"), ("items", "BIGINT"),
-                     ("gold_accuracy", "DOUBLE"), ("audit_accuracy", "DOUBLE"),
-                     ("agreement_rate", "DOUBLE"), ("median_seconds", "DOUBLE"),
-                     ("labels_per_hour", "DOUBLE"), ("cost_per_item", "DOUBLE"),
-                     ("total_cost", "DOUBLE"), ("flagged_annotators", "BIGINT"),
-                     ("meets_targets", "BOOLEAN"), ("misses", "VARCHAR"))
+from governance.tables import SCORECARD_COLUMNS
 
 
 def _misses(row: dict[str, Any], spec: LabelingSpec, accuracy_target: float | None) -> list[str]:

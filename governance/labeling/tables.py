@@ -16,61 +16,31 @@ from governance.labeling.spec import LabelingSpec
 from governance.quality.metrics import Metric, replace_dimension
 from governance.quality.outcomes import CheckOutcome, write_outcomes
 from governance.storage import replace_rows
+from governance.tables import (
+    ADJUDICATION_COLUMNS,
+    ADJUDICATION_QUEUE,
+    ANNOTATOR_COLUMNS,
+    AUDIT_SAMPLE,
+    BATCH_COLUMNS,
+    CONSENSUS_COLUMNS,
+    CONSENSUS_LABELS,
+    DISTRIBUTION_COLUMNS,
+    LABEL_DISTRIBUTION,
+    LABELING_ANNOTATORS,
+    LABELING_BATCHES,
+    LABELING_PAIRS,
+    LABELING_VENDORS,
+    PAIR_COLUMNS,
+    SAMPLE_COLUMNS,
+    VENDOR_COLUMNS,
+    VENDOR_SCORECARD,
+    VERSION_COL,
+)
 
-BATCHES = "labeling_batches"
-ANNOTATORS = "labeling_annotators"
-VENDORS = "labeling_vendors"
-PAIRS = "labeling_pairs"
-DISTRIBUTION = "label_distribution"
-SCORECARD = "vendor_scorecard"
-CONSENSUS = "consensus_labels"
-ADJUDICATION = "adjudication_queue"
-AUDIT_SAMPLE = "audit_sample"
-
-_KEY = (("dataset", "VARCHAR"), ("version", "VARCHAR"))
-BATCH_COLUMNS = (*_KEY, ("labels_dataset", "VARCHAR"), ("guidelines_version", "VARCHAR"),
-                 ("guidelines_sha256", "VARCHAR"), ("items", "BIGINT"), ("labels", "BIGINT"),
-                 ("annotators", "BIGINT"), ("vendors", "BIGINT"),
-                 ("krippendorff_alpha", "DOUBLE"), ("fleiss_kappa", "DOUBLE"),
-                 ("fleiss_items", "BIGINT"), ("mean_pair_kappa", "DOUBLE"),
-                 ("min_pair_kappa", "DOUBLE"), ("gold_ratings", "BIGINT"),
-                 ("gold_accuracy", "DOUBLE"), ("consensus_items", "BIGINT"),
-                 ("adjudication_items", "BIGINT"), ("imbalance_ratio", "DOUBLE"),
-                 ("normalized_entropy", "DOUBLE"), ("median_seconds", "DOUBLE"),
-                 ("p90_seconds", "DOUBLE"), ("labels_per_hour", "DOUBLE"),
-                 ("total_cost", "DOUBLE"), ("cost_per_item", "DOUBLE"),
-                 ("audit_method", "VARCHAR"), ("audit_plan", "VARCHAR"),
-                 ("audit_population", "BIGINT"), ("audit_size", "BIGINT"),
-                 ("audit_seed", "UBIGINT"), ("audited", "BIGINT"),
-                 ("audit_accuracy", "DOUBLE"), ("flagged_annotators", "VARCHAR"),
-                 ("measured_at", "TIMESTAMP"))
-ANNOTATOR_COLUMNS = (*_KEY, ("annotator", "VARCHAR"), ("vendor", "VARCHAR"),
-                     ("labels", "BIGINT"), ("gold_items", "BIGINT"), ("gold_accuracy", "DOUBLE"),
-                     ("gold_upper", "DOUBLE"), ("agreement_rate", "DOUBLE"),
-                     ("median_seconds", "DOUBLE"),
-                     ("labels_per_hour", "DOUBLE"), ("cost_per_label", "DOUBLE"),
-                     ("flagged", "BOOLEAN"), ("flag_reason", "VARCHAR"))
-VENDOR_COLUMNS = (*_KEY, ("vendor", "VARCHAR"), ("annotators", "BIGINT"), ("labels", "BIGINT"),
-                  ("items", "BIGINT"), ("gold_items", "BIGINT"), ("gold_accuracy", "DOUBLE"),
-                  ("gold_upper", "DOUBLE"), ("agreement_rate", "DOUBLE"),
-                  ("median_seconds", "DOUBLE"),
-                  ("p90_seconds", "DOUBLE"), ("labels_per_hour", "DOUBLE"),
-                  ("total_cost", "DOUBLE"), ("cost_per_item", "DOUBLE"),
-                  ("audited", "BIGINT"), ("audit_accuracy", "DOUBLE"),
-                  ("flagged_annotators", "BIGINT"))
-PAIR_COLUMNS = (*_KEY, ("annotator_a", "VARCHAR"), ("annotator_b", "VARCHAR"),
-                ("items", "BIGINT"), ("kappa", "DOUBLE"))
-DISTRIBUTION_COLUMNS = (*_KEY, ("label", "VARCHAR"), ("count", "BIGINT"), ("share", "DOUBLE"))
-_VERSIONED = (("_version", "VARCHAR"),)
-CONSENSUS_COLUMNS = (*_VERSIONED, ("item", "VARCHAR"), ("label", "VARCHAR"),
-                     ("ratings", "BIGINT"), ("top_votes", "BIGINT"), ("share", "DOUBLE"),
-                     ("status", "VARCHAR"))
-ADJUDICATION_COLUMNS = (*_VERSIONED, ("item", "VARCHAR"), ("status", "VARCHAR"),
-                        ("ratings", "BIGINT"), ("top_votes", "BIGINT"), ("share", "DOUBLE"),
-                        ("top_labels", "BIGINT"), ("reason", "VARCHAR"))
-SAMPLE_COLUMNS = (*_VERSIONED, ("stratum", "VARCHAR"), ("item", "VARCHAR"),
-                  ("annotator", "VARCHAR"), ("vendor", "VARCHAR"), ("label", "VARCHAR"),
-                  ("verdict", "VARCHAR"), ("correct", "BOOLEAN"))
+# Names and columns are declared in the registry; these aliases keep the old spelling.
+BATCHES, ANNOTATORS, VENDORS = LABELING_BATCHES, LABELING_ANNOTATORS, LABELING_VENDORS
+PAIRS, DISTRIBUTION, SCORECARD = LABELING_PAIRS, LABEL_DISTRIBUTION, VENDOR_SCORECARD
+CONSENSUS, ADJUDICATION = CONSENSUS_LABELS, ADJUDICATION_QUEUE
 
 
 def clean(value: Any) -> Any:
@@ -148,7 +118,7 @@ def write_batch(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, spec
         for p in m.pairs])
     replace_rows(conn, "main", DISTRIBUTION, DISTRIBUTION_COLUMNS, key, _rows(
         m.distribution, ["label", "count", "share"], (name, version)))
-    where = {"_version": version}
+    where = {VERSION_COL: version}
     replace_rows(conn, name, CONSENSUS, CONSENSUS_COLUMNS, where, _rows(
         m.consensus, [c for c, _ in CONSENSUS_COLUMNS[1:]], (version,)))
     replace_rows(conn, name, ADJUDICATION, ADJUDICATION_COLUMNS, where, _rows(

@@ -11,13 +11,9 @@ from governance.contracts import DatasetContract
 from governance.identifiers import check_version, qualified
 from governance.pii.scan import ScanResult
 from governance.storage import ensure_table
+from governance.tables import PII_FINDINGS, PII_FINDINGS_COLUMNS
 
-FINDINGS_TABLE = "pii_findings"
-_COLUMNS = (("_version", "VARCHAR"), ("column_name", "VARCHAR"), ("in_contract", "BOOLEAN"),
-            ("declared_personal", "BOOLEAN"), ("detected_personal", "BOOLEAN"),
-            ("kind", "VARCHAR"), ("entity", "VARCHAR"), ("prevalence", "DOUBLE"),
-            ("score", "DOUBLE"), ("rows", "BIGINT"), ("rows_scanned", "BIGINT"),
-            ("guarantee", "VARCHAR"), ("scanned_at", "TIMESTAMP"))
+FINDINGS_TABLE, _COLUMNS = PII_FINDINGS, PII_FINDINGS_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,12 @@ from governance.identifiers import check_version, quote_ident
 from governance.quality.rules import FAMILY_DIMENSION, QualitySpec
 from governance.quality.sql_engine import flagged_rows_sql
 from governance.storage import replace_rows
+from governance.tables import QUALITY_METRICS, QUALITY_METRICS_COLUMNS
 
-METRICS_TABLE = "quality_metrics"
+METRICS_TABLE = QUALITY_METRICS
 DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency", "freshness", "accuracy")
 OVERALL = "*"
-_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("dimension", "VARCHAR"),
-            ("column", "VARCHAR"), ("value", "DOUBLE"), ("target", "DOUBLE"),
-            ("passed", "BOOLEAN"), ("measured_at", "TIMESTAMP"))
+_COLUMNS = QUALITY_METRICS_COLUMNS
 
 
 @dataclass(frozen=True)

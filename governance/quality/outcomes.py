@@ -9,11 +9,10 @@ import duckdb
 
 from governance.identifiers import check_version
 from governance.storage import ensure_table, table_exists
+from governance.tables import CHECK_RESULTS, CHECK_RESULTS_COLUMNS
 
-CHECKS_TABLE = "check_results"
-_COLUMNS = (("dataset", "VARCHAR"), ("version", "VARCHAR"), ("check_name", "VARCHAR"),
-            ("severity", "VARCHAR"), ("blocking", "BOOLEAN"), ("passed", "BOOLEAN"),
-            ("rows_checked", "BIGINT"), ("failures", "BIGINT"), ("evaluated_at", "TIMESTAMP"))
+CHECKS_TABLE = CHECK_RESULTS
+_COLUMNS = CHECK_RESULTS_COLUMNS
 
 
 @dataclass(frozen=True)
