@@ -159,6 +159,12 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def as_of_utc(text: str) -> datetime:
+    """An ISO date or timestamp as naive UTC (an offset is converted, none means UTC)."""
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo is None else when.astimezone(UTC).replace(tzinfo=None)
+
+
 def replace_rows(conn: duckdb.DuckDBPyConnection, schema: str, table: str,
                  columns: Sequence[tuple[str, str]], where: dict[str, Any],
                  rows: Iterable[Sequence[Any]]) -> str:

@@ -5,24 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 
 import duckdb
 
 from dataops_assets.cli._common import add_verb, dagster_instance
+from dataops_assets.definitions import build_definitions
+from dataops_assets.keys import RETENTION_JOB
 from governance.contracts import load_contracts
 from governance.errors import GovernanceError
 from governance.holds import HoldBook
 from governance.rawstore import RawStore
 from governance.retention import retention_plan
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
-from governance.storage import now_utc
+from governance.storage import as_of_utc, now_utc
 
 
 def cmd_retention_plan(args: argparse.Namespace) -> int:
     """Print every retention deadline, what happens then, and whether it is due."""
     layout = Layout(data_dir_from_env())
-    now = datetime.fromisoformat(args.as_of) if args.as_of else now_utc()
+    now = as_of_utc(args.as_of) if args.as_of else now_utc()
     holds = HoldBook(layout.holds_file)
     conn = duckdb.connect(str(layout.warehouse), read_only=True) \
         if layout.warehouse.exists() else None
@@ -47,12 +48,8 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
 
 def cmd_retention_run(args: argparse.Namespace) -> int:
     """Run the retention_enforcement job now, as the daily schedule would."""
-    # The Dagster definitions load every contract: imported only when this verb runs.
-    from dataops_assets.definitions import build_definitions
-    from dataops_assets.retention.jobs import RETENTION_JOB
-
     try:
-        as_of = datetime.fromisoformat(args.as_of).isoformat() if args.as_of else ""
+        as_of = as_of_utc(args.as_of).isoformat() if args.as_of else ""
     except ValueError:
         raise GovernanceError(f"--as-of {args.as_of!r} is not a date; write it like "
                               "2030-01-01 or 2030-01-01T03:00") from None

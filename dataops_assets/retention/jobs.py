@@ -1,6 +1,5 @@
 """The retention job and its daily schedule."""
 
-from datetime import datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -12,7 +11,7 @@ from governance.compaction import compact_warehouse
 from governance.contracts import DatasetContract
 from governance.holds import HoldBook
 from governance.retention import VERSION_SCOPE, enforce_item, retention_plan
-from governance.storage import now_utc, transaction
+from governance.storage import as_of_utc, now_utc, transaction
 
 
 class RetentionConfig(dg.Config):
@@ -28,7 +27,7 @@ def build_retention_defs(contracts: list[DatasetContract]) -> dg.Definitions:
            "retention has ended, except versions under legal hold.")
     def enforce_retention(context: dg.OpExecutionContext, config: RetentionConfig,
                           duckdb: DuckDBResource, store: DataStore) -> dg.Output[int]:
-        now = datetime.fromisoformat(config.as_of) if config.as_of else now_utc()
+        now = as_of_utc(config.as_of) if config.as_of else now_utc()
         holds = HoldBook(store.layout.holds_file)
         enforced = 0
         with duckdb.get_connection() as conn:

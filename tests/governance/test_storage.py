@@ -24,6 +24,7 @@ from governance.stages import (
     export_delivered,
 )
 from governance.storage import (
+    as_of_utc,
     count_rows,
     delete_version,
     ensure_stage_table,
@@ -144,3 +145,9 @@ def test_injection_in_version_is_refused(tickets, bad):
     table = ensure_stage_table(conn, tickets, "intake")
     with pytest.raises(InvalidNameError):
         delete_version(conn, table, bad)
+
+
+def test_as_of_accepts_dates_offsets_and_naive_times_as_utc():
+    assert as_of_utc("2040-01-01") == datetime(2040, 1, 1)
+    assert as_of_utc("2040-01-01T03:00:00+02:00") == datetime(2040, 1, 1, 1, 0)
+    assert as_of_utc("2040-01-01T03:00").tzinfo is None
