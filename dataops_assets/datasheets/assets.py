@@ -1,6 +1,5 @@
 """The datasheet asset, its job, and the sensors that refresh it after each pipeline run."""
 
-from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -44,7 +43,7 @@ def build_datasheet_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     def datasheet(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
-        out_dir = Path(store.datasheets_dir)
+        out_dir = store.documents_dir
         with duckdb.get_connection() as conn:
             facts = gather(conn, store.layout, contract, version)
             before = previous_version(contract, store.layout, version)
