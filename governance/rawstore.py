@@ -140,6 +140,13 @@ class RawStore:
             raise self._outside(vdir, recorded)
         return path
 
+    def _provenance(self, source: Path) -> str:
+        """Where a file came from: relative when inside the data directory (landing, demo)."""
+        source = source.resolve()
+        if source.is_relative_to(self._base):
+            return source.relative_to(self._base).as_posix()
+        return str(source)
+
     def _version_dir(self, dataset: str, version: str) -> Path:
         """A version's folder as an absolute path in the current data directory."""
         return self._base / self.root.name / check_dataset_name(dataset) / check_version(version)
@@ -201,7 +208,7 @@ class RawStore:
                     sha256=sha,
                     size=size,
                     arrived_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
-                    source_path=str(source.resolve()),
+                    source_path=self._provenance(source),
                     file_name=source.name,
                     stored_path=str(self._version_dir(dataset, version) / stored.name),
                 )
