@@ -137,6 +137,10 @@ def snapshot_sqlite(src: Path, dst: Path) -> None:
     target = sqlite3.connect(tmp)
     try:
         source.backup(target)
+    except sqlite3.Error as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BackupError(f"the Dagster database {src.name} could not be read ({exc}); "
+                          "retry, or stop the Dagster UI for the backup") from None
     finally:
         target.close()
         source.close()
@@ -199,7 +203,27 @@ def backup(data_dir: Path, dest: Path, dagster_home: Path | None = None,
         raise BackupError(f"DAGSTER_HOME {home} is not a folder")
     _check_destination(dest, data_dir, *([home] if home else []))
     report = BackupReport(dagster_home=_dagster_home_rel(data_dir, home))
-    out = dest / DATA
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside dest and renamed at the end: a refused or failed backup leaves nothing.
+    staging = dest.parent / f".{dest.name}.backup-{secrets.token_hex(6)}"
+    try:
+        entries = _write_backup(data_dir, home, staging, report, wait_seconds)
+        if dest.exists():
+            dest.rmdir()  # checked empty above
+        os.replace(staging, dest)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    report.files = len(entries)
+    report.bytes = sum(e["size"] for e in entries.values())
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write_backup(data_dir: Path, home: Path | None, staging: Path, report: BackupReport,
+                  wait_seconds: float) -> dict[str, dict[str, Any]]:
+    """Copy every part into staging, in an order that keeps them consistent; the manifest."""
+    out = staging / DATA
     entries: dict[str, dict[str, Any]] = {}
 
     def record(rel: str, src: Path, sha: str, size: int) -> None:
@@ -217,29 +241,28 @@ def backup(data_dir: Path, dest: Path, dagster_home: Path | None = None,
     else:
         report.notes.append("DAGSTER_HOME is not set: the Dagster run history is not in "
                             "this backup")
-    skip = {layout.raw_dir, *([home] if home else [])}
     _backup_raw_store(data_dir, layout.raw_dir, out, record)
-    audit_dir = data_dir / "audit"
     # The warehouse (and its WAL) went into the snapshot above.
-    rest = [p for p in _files(data_dir, skip)
-            if not (p.parent == data_dir and p.name.startswith(layout.warehouse.name))]
+    rest = [p for p in _files(data_dir, {layout.raw_dir, *([home] if home else [])})
+            if not (p.parent == data_dir and p.name.startswith(layout.warehouse.name))
+            and not _skipped(PurePosixPath(p.relative_to(data_dir).as_posix()))]
     # The audit trail last, so every action recorded before the backup ended is in it.
-    rest.sort(key=lambda p: p.is_relative_to(audit_dir))
+    rest.sort(key=lambda p: p.is_relative_to(data_dir / "audit"))
+    # The project's writers lock <name>.lock beside a file (audit trail and its head,
+    # holds, ledgers): files sharing a lock are copied under one hold of it.
+    groups: dict[Path, list[Path]] = {}
     for path in rest:
-        rel = PurePosixPath(path.relative_to(data_dir).as_posix())
-        if _skipped(rel):
-            continue
-        # The project's writers lock <name>.lock (audit trail, holds, ledgers) beside a file.
-        with _flocked(path.with_suffix(".lock")):
-            sha, size = _copy(path, out / rel)
-        record(str(rel), path, sha, size)
+        groups.setdefault(path.with_suffix(".lock"), []).append(path)
+    for lock, paths in groups.items():
+        with _flocked(lock):
+            for path in paths:
+                rel = path.relative_to(data_dir).as_posix()
+                sha, size = _copy(path, out / rel)
+                record(rel, path, sha, size)
     manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "dagster_home": report.dagster_home, "files": dict(sorted(entries.items()))}
-    atomic_write_text(dest / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    report.files = len(entries)
-    report.bytes = sum(e["size"] for e in entries.values())
-    report.seconds = time.monotonic() - started
-    return report
+    atomic_write_text(staging / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    return entries
 
 
 def _backup_raw_store(data_dir: Path, raw_dir: Path, out: Path,

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -129,8 +130,33 @@ def test_a_warehouse_held_by_a_writer_waits_then_refuses(source, tmp_path):
         with pytest.raises(BackupError, match="being written by a run"):
             backup(data, tmp_path / "bk", wait_seconds=1)
         assert time.monotonic() - started >= 1
-        assert not (tmp_path / "bk" / MANIFEST).exists()  # no finished-looking backup
+        assert not (tmp_path / "bk").exists()  # a refused backup leaves nothing behind
+        assert not list(tmp_path.glob(".bk*"))
     finally:
         holder.kill()
         holder.wait()
     assert backup(data, tmp_path / "bk2", wait_seconds=10).files > 0
+
+
+def test_the_audit_trail_and_its_head_are_copied_together_while_entries_are_appended(
+        source, tmp_path):
+    data, _ = source
+    log = AuditLog(audit_path(data))
+    stop = threading.Event()
+
+    def append() -> None:
+        while not stop.is_set():
+            log.append("check", "tickets", "v1", {"rows": 1})
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    try:
+        for i in range(8):
+            backup(data, tmp_path / f"bk{i}")
+    finally:
+        stop.set()
+        writer.join()
+    for i in range(8):
+        restored = restore(tmp_path / f"bk{i}", tmp_path / f"restored{i}")
+        assert restored.files > 0
+        assert AuditLog(audit_path(tmp_path / f"restored{i}")).verify().ok
