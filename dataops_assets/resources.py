@@ -15,7 +15,7 @@ from pydantic import Field
 from dataops_assets.keys import DUCKDB_RESOURCE, PRIVACY_RESOURCE, STORE_RESOURCE
 from governance.pii.engine import DEFAULT_MODEL, MODEL_ENV
 from governance.rawstore import RawStore
-from governance.settings import DATASHEETS_DIR_ENV, DEFAULT_DATASHEETS_DIR, Layout
+from governance.settings import Layout, datasheets_dir_for
 
 HASH_KEY_ENV = "DATAOPS_HASH_KEY"
 
@@ -25,13 +25,20 @@ class DataStore(dg.ConfigurableResource):
 
     data_dir: str
     openlineage_url: str = Field(default="", description="Also send lineage events here")
-    datasheets_dir: str = Field(default=str(DEFAULT_DATASHEETS_DIR),
-                                description="Where datasheets are written")
+    datasheets_dir: str = Field(default="", description="Where datasheets and scorecards "
+                                "are written; empty: the data directory's own folder")
 
     @property
     def layout(self) -> Layout:
         """Paths of every kind of data under data_dir."""
         return Layout(Path(self.data_dir))
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where this data directory's datasheets and scorecards go."""
+        if self.datasheets_dir:
+            return Path(self.datasheets_dir)
+        return datasheets_dir_for(Path(self.data_dir), environ={})
 
     def raw_store(self) -> RawStore:
         """The immutable raw store."""
@@ -70,8 +77,7 @@ def build_resources(data_dir: Path) -> dict[str, dg.ConfigurableResource]:
     return {
         STORE_RESOURCE: DataStore(data_dir=str(data_dir),
                            openlineage_url=os.environ.get("OPENLINEAGE_URL", ""),
-                           datasheets_dir=os.environ.get(DATASHEETS_DIR_ENV,
-                                                         str(DEFAULT_DATASHEETS_DIR))),
+                           datasheets_dir=str(datasheets_dir_for(data_dir))),
         DUCKDB_RESOURCE: Warehouse(database=str(layout.warehouse)),
         # The key is read from the environment when a run starts, never stored in code.
         PRIVACY_RESOURCE: PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),

@@ -4,6 +4,11 @@ Layout: <root>/<dataset>/<version>/data.<ext> (read-only) and manifest.json. The
 version id (v1, v2, ...) is allocated under a per-dataset file lock so the sensor and
 the CLI can ingest at the same time; the content hash is the dataset version's
 identity, so the same bytes arriving twice are reported as a duplicate.
+
+Manifests record the stored file relative to the data directory (the root's parent), so
+a copied, moved or restored data directory acts only on its own files. Manifests written
+before that recorded absolute paths; they are read by the part below the data directory
+and a path that would lead outside the current data directory is refused.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from governance.atomic import atomic_write_text, move_into_place
-from governance.errors import IntakeError, UnknownVersionError
+from governance.errors import GovernanceError, IntakeError, UnknownVersionError
 from governance.identifiers import check_dataset_name, check_version
 from governance.tables import version_id, version_number
 
@@ -29,9 +35,18 @@ MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
 
 
+class RawManifestError(GovernanceError):
+    """A raw-store manifest names a file outside the data directory, so it is not used."""
+
+
 @dataclass(frozen=True)
 class RawVersion:
-    """What the raw store knows about one stored batch."""
+    """What the raw store knows about one stored batch.
+
+    stored_path is the stored copy in the current data directory (the manifest on disk
+    holds it relative to the data directory). source_path is provenance text only: where
+    the file came from, possibly on another machine; nothing acts on it.
+    """
 
     dataset: str
     version: str
@@ -76,6 +91,8 @@ class RawStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        # Manifests hold paths relative to the data directory, the raw folder's parent.
+        self._base = self.root.resolve().parent
 
     def _dataset_dir(self, dataset: str) -> Path:
         return self.root / check_dataset_name(dataset)
@@ -96,9 +113,7 @@ class RawStore:
         folder = self._dataset_dir(dataset)
         if not folder.is_dir():
             return []
-        out = []
-        for manifest in folder.glob(f"v*/{MANIFEST}"):
-            out.append(_load(manifest))
+        out = [self._load(manifest) for manifest in folder.glob(f"v*/{MANIFEST}")]
         return sorted(out, key=lambda v: v.number)
 
     def get(self, dataset: str, version: str) -> RawVersion:
@@ -106,7 +121,53 @@ class RawStore:
         manifest = self._dataset_dir(dataset) / check_version(version) / MANIFEST
         if not manifest.is_file():
             raise UnknownVersionError(f"{dataset} has no version {version} in the raw store")
-        return _load(manifest)
+        return self._load(manifest)
+
+    def _load(self, manifest: Path) -> RawVersion:
+        """Read a manifest, its stored path resolved inside the current data directory."""
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data["stored_path"] = str(self._resolve_stored(manifest.parent, data["stored_path"]))
+        return RawVersion(**{**data, "redactions": tuple(data.get("redactions", ()))})
+
+    def _resolve_stored(self, vdir: Path, recorded: str) -> Path:
+        """The stored file a manifest names, always inside this version's folder."""
+        parts = PurePosixPath(recorded).parts
+        expected_dir = self._version_dir(vdir.parent.name, vdir.name)
+        if PurePosixPath(recorded).is_absolute():
+            # Written before paths were relative: keep only the part below the data
+            # directory (<raw>/<dataset>/<version>/<file>), never the old location.
+            if len(parts) < 4 or parts[-4:-1] != (self.root.name, vdir.parent.name, vdir.name):
+                raise self._outside(vdir, recorded)
+            return expected_dir / parts[-1]
+        path = self._base.joinpath(*parts)
+        if ".." in parts or path.parent != expected_dir:
+            raise self._outside(vdir, recorded)
+        return path
+
+    def _provenance(self, source: Path) -> str:
+        """Where a file came from: relative when inside the data directory (landing, demo)."""
+        source = source.resolve()
+        if source.is_relative_to(self._base):
+            return source.relative_to(self._base).as_posix()
+        return str(source)
+
+    def _version_dir(self, dataset: str, version: str) -> Path:
+        """A version's folder as an absolute path in the current data directory."""
+        return self._base / self.root.name / check_dataset_name(dataset) / check_version(version)
+
+    @staticmethod
+    def _outside(vdir: Path, recorded: str) -> RawManifestError:
+        return RawManifestError(
+            f"the raw-store manifest of {vdir.parent.name} {vdir.name} names {recorded}, "
+            "which is not inside this data directory's raw store; nothing was done with it. "
+            "Restore the data directory from a backup or fix the manifest's stored_path")
+
+    def _manifest(self, raw: RawVersion, **changes: Any) -> dict[str, Any]:
+        """A version's manifest as written: the stored path relative to the data directory."""
+        stored = Path(raw.stored_path)
+        if stored.is_absolute():
+            stored = stored.relative_to(self._base)
+        return {**asdict(raw), "stored_path": stored.as_posix(), **changes}
 
     def find_by_hash(self, dataset: str, sha256: str) -> RawVersion | None:
         """Return the version holding exactly these bytes, if any."""
@@ -151,11 +212,11 @@ class RawStore:
                     sha256=sha,
                     size=size,
                     arrived_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
-                    source_path=str(source.resolve()),
+                    source_path=self._provenance(source),
                     file_name=source.name,
-                    stored_path=str(stored.resolve()),
+                    stored_path=str(self._version_dir(dataset, version) / stored.name),
                 )
-                _write_json_atomic(vdir / MANIFEST, asdict(raw))
+                _write_json_atomic(vdir / MANIFEST, self._manifest(raw))
                 return IngestResult(raw, duplicate=False)
         finally:
             if os.path.exists(tmp_name):
@@ -169,9 +230,9 @@ class RawStore:
         """Add a rewrite of the stored copy to the manifest; the original digest stays."""
         with self._locked(dataset):
             raw = self.get(dataset, version)
-            data = {**asdict(raw), "redactions": [*raw.redactions, note]}
+            data = self._manifest(raw, redactions=[*raw.redactions, note])
             _write_json_atomic(self._dataset_dir(dataset) / version / MANIFEST, data)
-        return RawVersion(**{**data, "redactions": tuple(data["redactions"])})
+        return self.get(dataset, version)
 
     def remove_bytes(self, dataset: str, version: str, reason: str) -> bool:
         """Delete a version's bytes but keep its manifest, noting why (column retention)."""
@@ -182,7 +243,7 @@ class RawStore:
         os.chmod(path, 0o644)
         path.unlink()
         manifest = self._dataset_dir(dataset) / version / MANIFEST
-        _write_json_atomic(manifest, {**asdict(raw), "purged": reason})
+        _write_json_atomic(manifest, self._manifest(raw, purged=reason))
         return True
 
     def remove(self, dataset: str, version: str) -> bool:
@@ -194,11 +255,6 @@ class RawStore:
             os.chmod(path, 0o644)
         shutil.rmtree(vdir)
         return True
-
-
-def _load(manifest: Path) -> RawVersion:
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    return RawVersion(**{**data, "redactions": tuple(data.get("redactions", ()))})
 
 
 def _write_json_atomic(path: Path, data: dict[str, object]) -> None:

@@ -14,7 +14,10 @@ DATA_DIR_ENV = "DATAOPS_DATA_DIR"
 CONTRACTS_DIR_ENV = "DATAOPS_CONTRACTS_DIR"
 DEFAULT_DATA_DIR = ".dataops"
 DATASHEETS_DIR_ENV = "DATAOPS_DATASHEETS_DIR"
+# The repository's datasheets/ serves the repository's own data directory (.dataops, the
+# Makefile's default) only; every other data directory keeps its documents inside itself.
 DEFAULT_DATASHEETS_DIR = Path(__file__).resolve().parent.parent / "datasheets"
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / DEFAULT_DATA_DIR
 
 
 @dataclass(frozen=True)
@@ -89,3 +92,19 @@ def contracts_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     value = env.get(CONTRACTS_DIR_ENV)
     return Path(value).resolve() if value else default_contracts_dir()
+
+
+def datasheets_dir_for(data_dir: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """Where a data directory's documents go: $DATAOPS_DATASHEETS_DIR, else its own folder.
+
+    The repository's default data directory keeps using the repository's datasheets/;
+    any other data directory gets <data_dir>/datasheets, so documents describing one data
+    directory's versions never land among another's.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(DATASHEETS_DIR_ENV)
+    if value:
+        return Path(value).resolve()
+    if Path(data_dir).resolve() == REPO_DATA_DIR:
+        return DEFAULT_DATASHEETS_DIR
+    return Path(data_dir).resolve() / "datasheets"

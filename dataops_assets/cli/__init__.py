@@ -8,6 +8,7 @@ from types import ModuleType
 
 from dataops_assets.cli import (
     audit,
+    backup,
     contracts,
     demo,
     erase,
@@ -18,6 +19,7 @@ from dataops_assets.cli import (
     redact_text,
     reference,
     refresh_requests,
+    restore,
     retention,
     scan_pii,
     status,
@@ -27,7 +29,7 @@ from governance.errors import GovernanceError
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
     ingest, reference, scan_pii, retention, hold, audit, export, erase, gold,
-    refresh_requests, redact_text, status, demo, contracts,
+    refresh_requests, redact_text, status, backup, restore, demo, contracts,
 )
 
 DESCRIPTION = """\

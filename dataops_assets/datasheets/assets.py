@@ -1,6 +1,5 @@
 """The datasheet asset: a Gebru datasheet of each version, regenerated after every run."""
 
-from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -33,7 +32,7 @@ def build_datasheet_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     def datasheet(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
-        out_dir = Path(store.datasheets_dir)
+        out_dir = store.documents_dir
         with duckdb.get_connection() as conn:
             facts = gather(conn, store.layout, contract, version)
             before = previous_version(contract, store.layout, version)

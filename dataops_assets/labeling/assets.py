@@ -1,6 +1,5 @@
 """Labeling stage: agreement, gold accuracy, consensus, audit sample and vendor scorecard."""
 
-from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -144,7 +143,7 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
                 card = build_scorecard(conn, contract.name, version, spec, accuracy_target)
             lab = scorecard_context(conn, contract.name, version)
         text = template("scorecard.md.j2").render(lab=lab)
-        path = Path(store.datasheets_dir) / contract.name / "scorecards" / f"{version}.md"
+        path = store.documents_dir / contract.name / "scorecards" / f"{version}.md"
         write_text(path, text)
         return dg.MaterializeResult(metadata={
             "dagster/row_count": len(card),

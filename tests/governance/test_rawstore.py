@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from governance.errors import IntakeError, InvalidNameError, UnknownVersionError
-from governance.rawstore import RawStore, sha256_file
+from governance.rawstore import RawManifestError, RawStore, sha256_file
 
 
 def test_put_copies_bytes_unchanged_and_records_manifest(tmp_path):
@@ -22,7 +25,7 @@ def test_put_copies_bytes_unchanged_and_records_manifest(tmp_path):
     assert raw.version == "v1"
     assert raw.size == src.stat().st_size
     assert raw.sha256 == sha256_file(src)[0]
-    assert raw.source_path == str(src.resolve())
+    assert raw.source_path == "batch.csv"  # inside the data directory: relative
     with open(raw.stored_path, "rb") as fh:
         assert fh.read() == src.read_bytes()
     assert not os.stat(raw.stored_path).st_mode & stat.S_IWUSR  # read-only
@@ -77,3 +80,61 @@ def test_remove_deletes_a_version(tmp_path):
     assert store.remove("tickets", "v1")
     assert store.versions("tickets") == []
     assert not store.remove("tickets", "v1")
+
+
+def _manifest(store: RawStore, dataset: str, version: str) -> Path:
+    return store.root / dataset / version / "manifest.json"
+
+
+def test_manifest_records_the_stored_file_relative_to_the_data_directory(tmp_path):
+    store = RawStore(tmp_path / "data" / "raw")
+    src = tmp_path / "a.csv"
+    src.write_text("x\n1\n")
+    raw = store.put("tickets", src).raw
+    recorded = json.loads(_manifest(store, "tickets", "v1").read_text())
+    assert recorded["stored_path"] == "raw/tickets/v1/data.csv"
+    assert recorded["source_path"] == str(src)  # outside the data directory: provenance only
+    assert str(tmp_path / "data") not in _manifest(store, "tickets", "v1").read_text()
+    assert Path(raw.stored_path) == (tmp_path / "data" / "raw" / "tickets" / "v1" / "data.csv")
+
+
+def test_a_copied_store_acts_only_on_its_own_files(tmp_path):
+    original = RawStore(tmp_path / "orig" / "raw")
+    src = tmp_path / "a.csv"
+    src.write_text("x\n1\n")
+    original.put("tickets", src)
+    shutil.copytree(tmp_path / "orig", tmp_path / "copy")
+    copy = RawStore(tmp_path / "copy" / "raw")
+    assert Path(copy.get("tickets", "v1").stored_path).is_relative_to(tmp_path / "copy")
+    assert copy.remove_bytes("tickets", "v1", "retention body")
+    assert Path(original.get("tickets", "v1").stored_path).read_text() == "x\n1\n"
+    assert not (tmp_path / "copy" / "raw" / "tickets" / "v1" / "data.csv").exists()
+
+
+def test_old_absolute_manifests_resolve_under_the_current_data_directory(tmp_path):
+    store = RawStore(tmp_path / "moved" / "raw")
+    src = tmp_path / "a.csv"
+    src.write_text("x\n1\n")
+    store.put("tickets", src)
+    manifest = _manifest(store, "tickets", "v1")
+    data = json.loads(manifest.read_text())
+    data["stored_path"] = "/srv/old-place/.dataops/raw/tickets/v1/data.csv"  # as written before
+    manifest.write_text(json.dumps(data))
+    raw = store.get("tickets", "v1")
+    assert Path(raw.stored_path) == tmp_path / "moved" / "raw" / "tickets" / "v1" / "data.csv"
+    store.remove_bytes("tickets", "v1", "retention body")  # rewritten relative on the way
+    assert json.loads(manifest.read_text())["stored_path"] == "raw/tickets/v1/data.csv"
+
+
+@pytest.mark.parametrize("recorded", ["/srv/elsewhere/secrets.csv", "../../../etc/passwd",
+                                      "raw/tickets/v2/data.csv", "/x/raw/other/v1/data.csv"])
+def test_manifests_naming_files_outside_the_version_are_refused(tmp_path, recorded):
+    store = RawStore(tmp_path / "data" / "raw")
+    src = tmp_path / "a.csv"
+    src.write_text("x\n1\n")
+    store.put("tickets", src)
+    manifest = _manifest(store, "tickets", "v1")
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()),
+                                    "stored_path": recorded}))
+    with pytest.raises(RawManifestError, match="not inside this data directory"):
+        store.get("tickets", "v1")

@@ -35,9 +35,9 @@ VERB_MODULES = sorted(m.name for m in pkgutil.iter_modules(cli.__path__)
 
 def test_the_verbs_are_the_documented_ones():
     top = sorted(path[0] for path in VERB_PATHS if len(path) == 1)
-    assert top == ["audit", "contracts", "demo", "erase", "export", "gold", "hold", "ingest",
-                   "redact-text", "reference", "refresh-requests", "retention", "scan-pii",
-                   "status"]
+    assert top == ["audit", "backup", "contracts", "demo", "erase", "export", "gold", "hold",
+                   "ingest", "redact-text", "reference", "refresh-requests", "restore",
+                   "retention", "scan-pii", "status"]
     assert ("audit", "verify") in VERB_PATHS and ("hold", "list") in VERB_PATHS
     assert ("retention", "plan") in VERB_PATHS
 
