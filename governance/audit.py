@@ -12,7 +12,6 @@ digests: the trail must never become a copy of personal data.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import hashlib
 import json
 import math
@@ -29,6 +28,7 @@ from governance.atomic import atomic_write_text
 from governance.audit_sign import Checkpoint, Signer, Witness, parse_checkpoint
 from governance.errors import GovernanceError
 from governance.identifiers import check_dataset_name, check_version
+from governance.principals import os_user
 from governance.settings import Layout
 
 ACTIONS = frozenset({"ingest", "duplicate", "materialize", "check", "export", "refuse", "purge",
@@ -124,10 +124,9 @@ def check_details(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except OSError:  # containers may run a uid with no passwd entry and no $USER
-        return f"uid:{os.getuid()}"
+    # The effective uid's name, not getpass.getuser(): that reads $USER first, which anyone
+    # can set to put someone else's name on the record.
+    return os_user()
 
 
 def _parse(line: str) -> AuditEntry | None:
