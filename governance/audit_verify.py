@@ -29,6 +29,7 @@ class TrailReport:
     key_id: str
     checkpoints: int  # signed checkpoints that verified
     witnessed: int | None  # witnessed checkpoints compared, None when no witness was read
+    unchecked: int = 0  # stored checkpoints left unchecked for want of a key
 
     def summary(self) -> str:
         """One or two lines for `dataops audit verify`."""
@@ -43,6 +44,9 @@ class TrailReport:
             lines.append("UNSIGNED: no audit key is configured (DATAOPS_AUDIT_KEY), so only "
                          "the hash chain was checked and a rewrite of the whole audit folder "
                          "would go unseen; create a key with `dataops audit init-key`")
+            if self.unchecked:
+                lines.append(f"{self.unchecked} signed checkpoint(s) are stored but were not "
+                             "checked: set DATAOPS_AUDIT_KEY (or DATAOPS_AUDIT_PUBLIC_KEY)")
         if self.witnessed is None:
             lines.append("no witness was read (no Dagster instance: DAGSTER_HOME is unset)")
         else:
@@ -127,5 +131,6 @@ def verify_trail(log: AuditLog, public: Ed25519PublicKey | None = None,
         first = None if seq == math.inf else int(seq)
         return TrailReport(False, len(hashes), first, reason, public is not None, kid, good,
                            None if witnessed is None else len(witnessed))
+    unchecked = len(log.checkpoints()) if public is None else 0
     return TrailReport(True, chain.entries, None, "ok", public is not None, kid, good,
-                       None if witnessed is None else len(witnessed))
+                       None if witnessed is None else len(witnessed), unchecked)

@@ -253,6 +253,13 @@ def test_without_a_key_verify_says_the_trail_is_unsigned(tmp_path):
     assert "UNSIGNED: no audit key is configured" in report.summary()
 
 
+def test_stored_checkpoints_without_a_key_to_check_them_are_named(tmp_path, key, witness):
+    log = _trail(tmp_path, key, witness, count=2)
+    summary = verify_trail(log).summary()
+    assert "UNSIGNED" in summary
+    assert "2 signed checkpoint(s) are stored but were not checked" in summary
+
+
 def test_adopting_a_key_signs_the_current_head(tmp_path, key):
     log = AuditLog(audit_path(tmp_path / "data"))
     for n in (1, 2):
