@@ -37,6 +37,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
                  if os.environ.get("DAGSTER_HOME") else None)
     report = verify_trail(_log(), trusted_public_key_from_env(), witnessed)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    home = os.environ.get("DAGSTER_HOME")
+    if home and Path(home).resolve().is_relative_to(data_dir_from_env().resolve()):
+        # The Makefile's default: fine for the demo, but the same writer reaches both.
+        print("note: the Dagster instance (DAGSTER_HOME) is inside the data directory, so "
+              "whoever can write the data directory can also rewrite the witness; in a "
+              "deployment keep it elsewhere (e.g. PostgreSQL storage)", file=sys.stderr)
     return 0 if report.ok else 1
 
 
