@@ -196,6 +196,8 @@ def _run(argv: list[str]) -> int:
 
 def test_cli_verify_and_show(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATAOPS_DATA_DIR", str(tmp_path))
+    # A session fixture's test instance may still be DAGSTER_HOME: this trail has no witness.
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     log = _filled(tmp_path, 3)
     assert _run(["audit", "verify"]) == 0
     out = capsys.readouterr().out.splitlines()
