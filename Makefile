@@ -10,6 +10,10 @@ export DATAOPS_DATA_DIR ?= $(CURDIR)/.dataops
 export DAGSTER_HOME ?= $(DATAOPS_DATA_DIR)/dagster_home
 # Demo-only key for keyed hashes of personal values; set your own in any real deployment.
 export DATAOPS_HASH_KEY ?= demo-only-hash-key-change-me
+# The audit trail is signed with a key kept OUTSIDE the data directory (whoever can write the
+# data directory must not be able to sign); `make home` creates it once. DAGSTER_HOME is
+# inside the data directory by default, so the key does not go there either.
+export DATAOPS_AUDIT_KEY ?= $(HOME)/.config/dataops/audit_ed25519
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
@@ -35,6 +39,9 @@ datacontract: $(DC_VENV)/.installed
 home: install
 	mkdir -p "$(DAGSTER_HOME)"
 	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+	@if [ -f "$(DATAOPS_AUDIT_KEY)" ]; then \
+	  echo "audit trail signed with the key at $(DATAOPS_AUDIT_KEY) (public half: .pub)"; \
+	else $(BIN)/dataops audit init-key --path "$(DATAOPS_AUDIT_KEY)"; fi
 
 demo: home
 	$(BIN)/dataops demo

@@ -40,6 +40,14 @@ CHECK_TARGETS = TARGETS_CHECK
 CHECK_DRIFT_WITHIN = CHECK_DRIFT
 CHECKS_LABELING = LABELING_CHECKS
 
+# The audit trail's witnessed checkpoints: runless observations in the Dagster instance.
+AUDIT_TRAIL_KEY = dg.AssetKey(["governance", "audit_trail"])
+META_AUDIT_SEQ = "audit/seq"
+META_AUDIT_HEAD = "audit/head"
+META_AUDIT_AT = "audit/at"
+META_AUDIT_KEY_ID = "audit/key_id"
+META_AUDIT_SIGNATURE = "audit/signature"
+
 # Jobs, sensors and schedules that are not per dataset.
 RETENTION_JOB = "retention_enforcement"
 RETENTION_SCHEDULE = "retention_daily"

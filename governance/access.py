@@ -1,4 +1,5 @@
-"""Role-based access on delivery: which delivered columns a role may see, and role exports."""
+"""Role-based access on delivery: who holds which role, which delivered columns a role may
+see, and role exports."""
 
 from __future__ import annotations
 
@@ -24,13 +25,15 @@ from governance.identifiers import (
 from governance.intake import ROW_ID
 from governance.masking import mask_value
 from governance.pii.treatment import delivered_columns
+from governance.principals import OS_NAME, TOKEN_DIGEST, Principal
 from governance.stages import DELIVERED
 from governance.storage import VERSION_COL, count_rows, table_exists
 
 INCLUDE, MASK, WITHHOLD = "include", "mask", "withhold"
 DECISIONS = (INCLUDE, MASK, WITHHOLD)
 ALL = "*"
-_ROLE_KEYS = {"description", "datasets", "default", "rules"}
+_ROLE_KEYS = {"description", "datasets", "default", "rules", "members"}
+_MEMBER_KEYS = {"users", "groups", "tokens"}
 _RULE_KEYS = {"classifications", "columns"}
 _BATCH = 100_000
 
@@ -49,6 +52,10 @@ class AccessDeniedError(GovernanceError):
     def __init__(self, role: str, dataset: str, reason: str, version: str | None = None) -> None:
         self.role, self.dataset, self.version, self.reason = role, dataset, version, reason
         super().__init__(reason)
+
+
+class RoleNotHeldError(AccessDeniedError):
+    """The caller named a role the roles file does not bind to them."""
 
 
 class VersionNotDeliveredError(UnknownVersionError):
@@ -76,6 +83,14 @@ class Role:
     default: str = WITHHOLD
     rules: dict[str, Rules] = field(default_factory=dict)
     description: str = ""
+    users: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    tokens: frozenset[str] = frozenset()  # sha256 digests of service tokens
+
+    def held_by(self, principal: Principal) -> bool:
+        """Whether the roles file binds this role to the caller (user, group or token)."""
+        return (principal.user in self.users or bool(principal.groups & self.groups)
+                or (principal.token_sha256 is not None and principal.token_sha256 in self.tokens))
 
     def may_read(self, dataset: str) -> bool:
         """True when the role is granted this dataset (or every dataset)."""
@@ -165,6 +180,24 @@ def _rules(path: Path, where: str, raw: Any) -> Rules:
     return Rules(classes, columns)
 
 
+def _members(path: Path, where: str, raw: Any) -> dict[str, frozenset[str]]:
+    """users, groups and token digests a role is bound to; none means nobody holds it."""
+    raw = _mapping(path, where, raw, _MEMBER_KEYS)
+    out = {}
+    for kind in sorted(_MEMBER_KEYS):
+        values = raw.get(kind) or []
+        if not isinstance(values, list):
+            raise AccessConfigError(str(path), f"{where}.{kind}", "must be a list")
+        pattern = TOKEN_DIGEST if kind == "tokens" else OS_NAME
+        for value in values:
+            if not isinstance(value, str) or not pattern.fullmatch(value):
+                need = ("the sha256 (64 lower-case hex digits) of a token, never the token"
+                        if kind == "tokens" else "an OS user or group name")
+                raise AccessConfigError(str(path), f"{where}.{kind}", f"{value!r} is not {need}")
+        out[kind] = frozenset(values)
+    return out
+
+
 def _role(path: Path, name: Any, raw: Any) -> Role:
     where = f"roles.{name}"
     name = _name(path, where, name, check_dataset_name)
@@ -187,7 +220,8 @@ def _role(path: Path, name: Any, raw: Any) -> Role:
                                         "rules for a dataset the role is not granted")
         rules[scope] = _rules(path, f"{where}.rules.{scope}", body)
     default = _decision(path, f"{where}.default", raw.get("default", WITHHOLD))
-    return Role(name, granted, default, rules, str(raw.get("description") or ""))
+    members = _members(path, f"{where}.members", raw.get("members"))
+    return Role(name, granted, default, rules, str(raw.get("description") or ""), **members)
 
 
 def load_roles(path: str | Path) -> RoleBook:
@@ -206,6 +240,23 @@ def load_roles(path: str | Path) -> RoleBook:
     if not roles:
         raise AccessConfigError(str(path), "roles", "declare at least one role")
     return RoleBook(path, {r.name: r for r in (_role(path, n, b) for n, b in roles.items())})
+
+
+def require_role(book: RoleBook, role_name: str, principal: Principal, dataset: str,
+                 version: str | None = None) -> Role:
+    """The role if it is defined and bound to the caller; else refuse, before anything else."""
+    if role_name not in book.roles:
+        known = ", ".join(sorted(book.roles)) or "none"
+        raise AccessDeniedError(role_name, dataset, f"role {role_name!r} is not defined in "
+                                f"{book.path} (defined roles: {known})", version)
+    role = book.roles[role_name]
+    if not role.held_by(principal):
+        # Naming a role is not holding it: the roles file's members decide.
+        raise RoleNotHeldError(role_name, dataset, f"{principal.describe()} does not hold role "
+                               f"{role_name!r}: {book.path} does not bind it to this user, "
+                               "their groups or their service token; ask the owner of the "
+                               "roles file to add you under the role's members", version)
+    return role
 
 
 def plan_export(contract: DatasetContract, role_name: str, book: RoleBook,

@@ -2,20 +2,22 @@
 
 One JSON object per line in <data_dir>/audit/audit.jsonl. Each entry carries the sha256 of
 the entry before it, so editing, removing, inserting or reordering lines breaks the chain;
-audit.head anchors the last entry so dropping the tail is caught too. Details hold only
-counts, short identifiers and digests: the trail must never become a copy of personal data.
+audit.head anchors the last entry so dropping the tail is caught too. With an audit key, every
+append also writes a signed checkpoint (audit.checkpoints) and hands it to witnesses outside
+the data directory (governance/audit_sign.py), so a rewrite by whoever can write this folder
+is caught too (governance/audit_verify.py). Details hold only counts, short identifiers and
+digests: the trail must never become a copy of personal data.
 """
 
 from __future__ import annotations
 
 import fcntl
-import getpass
 import hashlib
 import json
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -23,19 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from governance.atomic import atomic_write_text
+from governance.audit_sign import Checkpoint, Signer, Witness, parse_checkpoint
 from governance.errors import GovernanceError
 from governance.identifiers import check_dataset_name, check_version
+from governance.principals import os_user
 from governance.settings import Layout
 
 ACTIONS = frozenset({"ingest", "duplicate", "materialize", "check", "export", "refuse", "purge",
                      "erase", "hold_add", "hold_remove", "access", "request"})
 GENESIS = "0" * 64
 MAX_TEXT = 80
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-_TEXT = re.compile(r"^[A-Za-z0-9_.:/<>=, -]*$")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+_TEXT = re.compile(r"[A-Za-z0-9_.:/<>=, -]*")
 # Six digits in a row is where phone, account and national id numbers start.
 _DIGIT_RUN = re.compile(r"[0-9]{6,}")
-_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
+_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class AuditValueError(GovernanceError):
@@ -97,9 +101,9 @@ def _safe_value(key: str, value: object) -> None:
         return
     if not isinstance(value, str):
         raise AuditValueError(f"Audit value '{key}' must be a number, bool, None or short text")
-    if _DIGEST.match(value):
+    if _DIGEST.fullmatch(value):
         return
-    if (len(value) > MAX_TEXT or "@" in value or not _TEXT.match(value)
+    if (len(value) > MAX_TEXT or "@" in value or not _TEXT.fullmatch(value)
             or _DIGIT_RUN.search(value)):
         raise AuditValueError(
             f"Audit value '{key}' looks like free text or personal data; record counts, "
@@ -112,7 +116,7 @@ def check_details(details: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(details, dict):
         raise AuditValueError("Audit details must be a flat dict")
     for key, value in details.items():
-        if not isinstance(key, str) or not _KEY.match(key):
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
             raise AuditValueError("Audit details have a key that is not an identifier "
                                   "(letters, digits and underscores)")
         _safe_value(key, value)
@@ -120,10 +124,9 @@ def check_details(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except OSError:  # containers may run a uid with no passwd entry and no $USER
-        return f"uid:{os.getuid()}"
+    # The effective uid's name, not getpass.getuser(): that reads $USER first, which anyone
+    # can set to put someone else's name on the record.
+    return os_user()
 
 
 def _parse(line: str) -> AuditEntry | None:
@@ -136,10 +139,15 @@ def _parse(line: str) -> AuditEntry | None:
 class AuditLog:
     """An append-only, hash-chained JSON Lines audit trail with an anchored head."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, signer: Signer | None = None,
+                 witnesses: Sequence[Witness] = ()) -> None:
         self.path = Path(path)
         self.head_path = self.path.with_suffix(".head")
         self.lock_path = self.path.with_suffix(".lock")
+        # Beside the trail, so a backup of the audit folder takes them along.
+        self.checkpoints_path = self.path.with_suffix(".checkpoints")
+        self.signer = signer
+        self.witnesses = tuple(witnesses)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -204,7 +212,48 @@ class AuditLog:
                 fh.flush()
                 os.fsync(fh.fileno())
             self._write_head(data["seq"], data["hash"])
+            checkpoint = self._checkpoint(data["seq"], data["hash"])
+        self._witness(checkpoint)
         return AuditEntry(**data)
+
+    def _checkpoint(self, seq: int, digest: str) -> Checkpoint:
+        """Sign the new head (when keyed) and append the checkpoint; call under the lock."""
+        if self.signer is None:
+            # Unsigned, witnesses still keep (seq, head): a rolled-back file is still caught.
+            return Checkpoint(seq, digest, "", "", "")
+        checkpoint = self.signer.sign(seq, digest)
+        with self.checkpoints_path.open("ab") as fh:
+            fh.write((_canonical(checkpoint.as_dict()) + "\n").encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        return checkpoint
+
+    def _witness(self, checkpoint: Checkpoint) -> None:
+        # Outside the lock: a slow witness must not hold up other writers.
+        for witness in self.witnesses:
+            witness(checkpoint)
+
+    def checkpoint_head(self) -> Checkpoint | None:
+        """Sign the current head now (after adopting a key); None for an empty trail."""
+        with self._locked():
+            last = self._tail()
+            if last is None:
+                return None
+            checkpoint = self._checkpoint(last.seq, last.hash)
+        self._witness(checkpoint)
+        return checkpoint
+
+    def checkpoints(self) -> list[Checkpoint | None]:
+        """Stored checkpoints in file order; None for a line that is not a checkpoint."""
+        if not self.checkpoints_path.is_file():
+            return []
+        out: list[Checkpoint | None] = []
+        for line in self.checkpoints_path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(parse_checkpoint(json.loads(line)))
+            except ValueError:
+                out.append(None)
+        return out
 
     def _write_head(self, seq: int, digest: str) -> None:
         atomic_write_text(self.head_path, _canonical({"seq": seq, "hash": digest}) + "\n")

@@ -16,6 +16,11 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DATAOPS_HASH_KEY", "test-hash-key")
 # Datasheets from test runs go to a temporary folder, never into the repository.
 os.environ.setdefault("DATAOPS_DATASHEETS_DIR", tempfile.mkdtemp(prefix="datasheets-"))
+# Tests choose their own audit key, witnesses and principal: nothing from the caller's shell
+# (make exports DAGSTER_HOME and DATAOPS_AUDIT_KEY) may sign or witness a test's trail.
+for _name in ("DAGSTER_HOME", "DATAOPS_AUDIT_KEY", "DATAOPS_AUDIT_PUBLIC_KEY",
+              "DATAOPS_AUDIT_WITNESS_URL", "DATAOPS_PRINCIPAL_TOKEN"):
+    os.environ.pop(_name, None)
 # The demo contracts as shipped in the package (governance/defaults/contracts/).
 CONTRACTS_DIR = default_contracts_dir()
 

@@ -11,12 +11,19 @@ import duckdb
 
 from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
-from governance.access import AccessDeniedError, export_version, load_roles
+from governance.access import (
+    AccessDeniedError,
+    RoleNotHeldError,
+    export_version,
+    load_roles,
+    require_role,
+)
 from governance.audit import AuditValueError, check_details
 from governance.contracts import find_contract
 from governance.defaults import default_roles_file
 from governance.errors import GovernanceError, UnknownVersionError
 from governance.identifiers import check_version
+from governance.principals import current_principal
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 
 ROLES_FILE_ENV = "DATAOPS_ROLES_FILE"
@@ -46,7 +53,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     version = check_version(args.version)
     # Read at call time, not import time, so tests and operators can point elsewhere.
     book = load_roles(roles_file_from_env())
-    warehouse = Layout(data_dir_from_env()).warehouse
+    data_dir = data_dir_from_env()
+    # A role name typed by a user goes on the record only if it is a plain identifier.
+    role = args.role if re.fullmatch(r"[a-z][a-z0-9_]{0,62}", args.role) else "unrecognised"
+    try:
+        # Who the caller is decides, not which role they name: checked before anything else.
+        require_role(book, args.role, current_principal(), contract.name, version)
+    except AccessDeniedError as exc:
+        reason = "role_not_held" if isinstance(exc, RoleNotHeldError) else "role_not_defined"
+        audit(data_dir, "refuse", contract.name, version, role=role, stage="export",
+              reason=reason)
+        raise
+    warehouse = Layout(data_dir).warehouse
     if not warehouse.is_file():
         raise GovernanceError(f"No warehouse at {warehouse}; deliver a version first "
                               "(or set DATAOPS_DATA_DIR)")
@@ -56,9 +74,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     except duckdb.IOException as exc:
         # DuckDB locks the file while another process (a running pipeline) writes to it.
         raise GovernanceError(f"Cannot open the warehouse {warehouse}: {exc}") from None
-    data_dir = data_dir_from_env()
-    # A role name typed by a user goes on the record only if it is a plain identifier.
-    role = args.role if re.fullmatch(r"[a-z][a-z0-9_]{0,62}", args.role) else "unrecognised"
     try:
         result = export_version(conn, contract, version, args.role, book, Path(args.out))
     except (AccessDeniedError, UnknownVersionError):
@@ -84,12 +99,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Writes one delivered version as Parquet with the columns the role may "
         "see: each column is included, masked or withheld as the roles file says "
         "($DATAOPS_ROLES_FILE, else the demo roles in governance/defaults/roles.yaml). "
-        "The warehouse is opened read-only. "
+        "The caller must hold the role: the roles file binds each role to OS users, OS "
+        "groups or the sha256 of a service token ($DATAOPS_PRINCIPAL_TOKEN); naming a role "
+        "you do not hold is refused. The warehouse is opened read-only. "
         "Exports and refusals are both recorded in the audit trail.",
         examples=["dataops export --dataset loan_applications --version v1 --role analyst "
                   "--out analyst.parquet"])
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--version", required=True, help="a delivered version, e.g. v1")
-    parser.add_argument("--role", required=True, help="a role declared in the roles file")
+    parser.add_argument("--role", required=True,
+                        help="a role declared in the roles file that binds it to you")
     parser.add_argument("--out", required=True, help="the Parquet file to write")
     parser.set_defaults(func=cmd_export)

@@ -24,6 +24,7 @@ from governance.errors import GovernanceError, InvalidNameError, UnknownVersionE
 from governance.identifiers import qualified
 from governance.masking import mask_value
 from governance.pii.treatment import delivered_columns
+from governance.principals import Principal
 from governance.settings import Layout
 from governance.storage import ensure_table
 
@@ -268,6 +269,16 @@ def test_unsafe_out_paths_are_refused(conn, contracts, book, tmp_path, monkeypat
     assert list(tmp_path.rglob("*.parquet")) == []
 
 
+# The CLI tests run as an analyst by group, whoever runs the suite (root or not).
+ANALYST = Principal("alice", frozenset({"staff", "dataops-analysts"}))
+
+
+@pytest.fixture
+def as_analyst(monkeypatch):
+    """The caller is an OS user in the demo roles file's analyst group."""
+    monkeypatch.setattr(export_cli, "current_principal", lambda: ANALYST)
+
+
 def _run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="dataops")
     export_cli.register(parser.add_subparsers(dest="command", required=True))
@@ -276,7 +287,7 @@ def _run_cli(*argv: str) -> int:
 
 
 def test_cli_export_reads_the_warehouse_read_only(contracts, data_dir, tmp_path, capsys,
-                                                  monkeypatch):
+                                                  monkeypatch, as_analyst):
     monkeypatch.delenv("DATAOPS_ROLES_FILE", raising=False)
     with pytest.raises(GovernanceError, match="No warehouse"):
         _run_cli("export", "--dataset", LOANS, "--version", "v1", "--role", "analyst",
@@ -299,11 +310,13 @@ def test_cli_export_reads_the_warehouse_read_only(contracts, data_dir, tmp_path,
                  "--out", str(out))
 
 
-def test_cli_roles_file_can_be_overridden(contracts, data_dir, tmp_path, monkeypatch):
+def test_cli_roles_file_can_be_overridden(contracts, data_dir, tmp_path, monkeypatch,
+                                          as_analyst):
     warehouse = duckdb.connect(str(Layout(data_dir).warehouse))
     _fill(warehouse, contracts)
     warehouse.close()
-    roles = _roles(tmp_path, 'roles:\n  analyst:\n    datasets: "*"\n    default: include\n')
+    roles = _roles(tmp_path, 'roles:\n  analyst:\n    datasets: "*"\n    default: include\n'
+                   "    members:\n      users: [alice]\n")
     monkeypatch.setenv("DATAOPS_ROLES_FILE", str(roles))
     out = tmp_path / "t.parquet"
     assert _run_cli("export", "--dataset", TICKETS, "--version", "v1", "--role", "analyst",
