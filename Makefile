@@ -7,12 +7,13 @@ BIN := $(CURDIR)/$(VENV)/bin
 # reference ODCS linter gets its own small venv; `make test` lints the demo contracts with it.
 DC_VENV := .venv-datacontract
 export DATAOPS_DATA_DIR ?= $(CURDIR)/.dataops
-export DAGSTER_HOME ?= $(DATAOPS_DATA_DIR)/dagster_home
+# The Dagster instance lives beside the data directory, not inside it: it witnesses the
+# audit trail's checkpoints, so whoever can rewrite the data directory must not own it too.
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # Demo-only key for keyed hashes of personal values; set your own in any real deployment.
 export DATAOPS_HASH_KEY ?= demo-only-hash-key-change-me
 # The audit trail is signed with a key kept OUTSIDE the data directory (whoever can write the
-# data directory must not be able to sign); `make home` creates it once. DAGSTER_HOME is
-# inside the data directory by default, so the key does not go there either.
+# data directory must not be able to sign); `make home` creates it once.
 export DATAOPS_AUDIT_KEY ?= $(HOME)/.config/dataops/audit_ed25519
 HOST ?= 127.0.0.1
 PORT ?= 3000
@@ -81,4 +82,4 @@ lock:
 	mv requirements-datacontract.lock.new requirements-datacontract.lock
 
 clean:
-	rm -rf .dataops
+	rm -rf .dataops .dagster_home

@@ -171,7 +171,8 @@ def _dagster_home_rel(data_dir: Path, dagster_home: Path | None) -> str | None:
         return None
     if dagster_home == data_dir:
         raise BackupError("DAGSTER_HOME is the data directory itself; give the Dagster "
-                          "instance its own folder (the Makefile uses <data_dir>/dagster_home)")
+                          "instance its own folder (the Makefile uses .dagster_home beside "
+                          "the data directory)")
     if dagster_home.is_relative_to(data_dir):
         return dagster_home.relative_to(data_dir).as_posix()
     if (data_dir / DAGSTER_HOME_NAME).exists():

@@ -29,6 +29,7 @@ ALLOWED = {
     "manifest.json": "one per version in the raw store, under the data directory",
     "holds.json": "the legal holds file, under the data directory",
     "backup-manifest.json": "written into each backup folder by `dataops backup`",
+    ".dagster_home/": "the Dagster instance the Makefile creates beside the data directory",
     "datasheets/index.md": "written by the datasheet job, never committed",
     "dagster/column_lineage": "a Dagster metadata key, not a path",
     "dagster/column_schema": "a Dagster metadata key, not a path",

@@ -44,7 +44,7 @@ def dagster_instance() -> dg.DagsterInstance:
         return dg.DagsterInstance.get()
     except dg.DagsterInvariantViolationError:
         raise GovernanceError("DAGSTER_HOME is not set; run through make, or export "
-                              "DAGSTER_HOME=$PWD/.dataops/dagster_home") from None
+                              "DAGSTER_HOME=$PWD/.dagster_home") from None
 
 
 def exit_code(outcome: VersionOutcome) -> int:
