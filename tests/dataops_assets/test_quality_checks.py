@@ -105,3 +105,17 @@ def test_pandera_and_sql_engines_agree_on_the_demo(demo):
                 pandas_report = validate_frame(frame, contract, spec)
                 assert sql.comparable() == pandas_report.comparable(), (name, version)
                 assert sql.rows == pandas_report.rows > 0
+
+
+def test_freshness_sla_is_a_policy_on_validated_and_a_check_per_version(defs, contracts, demo):
+    graph = defs.resolve_asset_graph()
+    for contract in contracts.values():
+        sla = contract.sla("freshness")
+        policy = graph.get(dg.AssetKey([contract.name, "validated"])).freshness_policy
+        assert sla is not None and policy.fail_window.to_timedelta() == sla.duration
+    # Per version, the check compares the newest record's age with the same SLA.
+    loans = contracts["loan_applications"]
+    check = _evaluations(demo.instance, "loan_applications", "v1")["freshness_within_sla"]
+    meta = {k: v.value for k, v in check.metadata.items()}
+    assert meta["sla_hours"] == loans.sla("freshness").duration.total_seconds() / 3600
+    assert check.passed == (meta["newest_record_age_hours"] <= meta["sla_hours"])
