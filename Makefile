@@ -19,7 +19,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 
 .PHONY: install datacontract home demo run test lint lock clean browser \
-	cluster-install cluster-up cluster-down cluster-demo
+	cluster-install cluster-up cluster-down cluster-demo cluster-test
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -99,8 +99,13 @@ cluster-up: cluster-install
 cluster-down:
 	$(CLUSTER_ENV) deploy/cluster/down.sh
 
-# (home creates the audit signing key.) Starts the cluster, runs the demo's first version through the Celery executor against the
-# PostgreSQL instance, and stops everything it started, whatever the outcome.
+# The `cluster` smoke test (not in `make test`): its own throwaway cluster and ports.
+cluster-test: cluster-install
+	$(BIN)/pytest -m cluster tests/dataops_assets/cluster
+
+# Starts the cluster, runs the demo's first version through the Celery executor against the
+# PostgreSQL instance, and stops everything it started, whatever the outcome (`home`
+# creates the audit signing key the demo's trail is signed with).
 cluster-demo: cluster-install home
 	$(CLUSTER_ENV) deploy/cluster/demo.sh
 

@@ -21,6 +21,9 @@ for file in "$RUN_DIR"/worker*.pid; do
 done
 stop_pid redis "$RUN_DIR/redis.pid"
 if [ -s "$PGDATA_DIR/postmaster.pid" ]; then
+  pg_pid=$(head -1 "$PGDATA_DIR/postmaster.pid")
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null && echo "stopped PostgreSQL"
+  # pg_ctl returns once the pid file is gone, a moment before the postmaster exits.
+  for _ in $(seq 100); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
 fi
 exit 0
