@@ -18,7 +18,8 @@ export DATAOPS_AUDIT_KEY ?= $(HOME)/.config/dataops/audit_ed25519
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install datacontract home demo run test lint lock clean browser
+.PHONY: install datacontract home demo run test lint lock clean browser \
+	cluster-install cluster-up cluster-down cluster-demo cluster-test
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,5 +82,33 @@ lock:
 	  /tmp/dataops-lock-venv/bin/pip freeze | sort; } > requirements-datacontract.lock.new
 	mv requirements-datacontract.lock.new requirements-datacontract.lock
 
+# Cluster profile (issue 16, first slice): PostgreSQL instance, Redis broker, two Celery
+# workers, its own data directory and instance so it never touches the embedded default's.
+CLUSTER_ENV := DATAOPS_DATA_DIR=$(CURDIR)/.dataops-cluster \
+	DATAOPS_CLUSTER_HOME=$(CURDIR)/.dagster_home_cluster \
+	DAGSTER_HOME=$(CURDIR)/.dagster_home_cluster
+# Demo-only password of the throwaway PostgreSQL cluster; set your own anywhere else.
+export DATAOPS_PG_PASSWORD ?= demo-only-pg-password-change-me
+
+cluster-install: install
+	deploy/cluster/install.sh
+
+cluster-up: cluster-install
+	$(CLUSTER_ENV) deploy/cluster/up.sh
+
+cluster-down:
+	$(CLUSTER_ENV) deploy/cluster/down.sh
+
+# The `cluster` smoke test (not in `make test`): its own throwaway cluster and ports.
+cluster-test: cluster-install
+	$(BIN)/pytest -m cluster tests/dataops_assets/cluster
+
+# Starts the cluster, runs the demo's first version through the Celery executor against the
+# PostgreSQL instance, and stops everything it started, whatever the outcome (`home`
+# creates the audit signing key the demo's trail is signed with).
+cluster-demo: cluster-install home
+	$(CLUSTER_ENV) deploy/cluster/demo.sh
+
 clean:
-	rm -rf .dataops .dagster_home
+	-$(CLUSTER_ENV) deploy/cluster/down.sh
+	rm -rf .dataops .dagster_home .dataops-cluster .dagster_home_cluster

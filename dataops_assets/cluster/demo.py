@@ -1,0 +1,70 @@
+"""`make cluster-demo` (first slice): demo versions through the Celery executor.
+
+Ingests the demo batches into the cluster's instance (PostgreSQL), then materializes the
+chosen versions one after another, each run's steps executed by the Celery workers, and
+prints the same summary as `make demo`. Running versions in parallel is the next slice.
+
+    python -m dataops_assets.cluster.demo [--versions N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+from dataops_assets.console import print_summary
+from dataops_assets.demo.generate import generate_demo
+from dataops_assets.demo.run import _save_audit
+from dataops_assets.ingestion.ingest import ingest_file
+from dataops_assets.keys import job_name
+from dataops_assets.outcomes import VersionOutcome, outcome_from_events
+from governance.contracts import load_contracts
+from governance.rawstore import RawStore
+from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
+
+MODULE = "dataops_assets.cluster.definitions"
+
+
+def run_on_cluster(instance: dg.DagsterInstance, dataset: str, version: str) -> VersionOutcome:
+    """Materialize one version's stage chain with the Celery executor; wait for the outcome."""
+    # Workers rebuild the job from this module pointer, so it must be importable by them.
+    job = ReconstructableRepository.for_module(MODULE, "defs").get_reconstructable_job(
+        job_name(dataset))
+    with dg.execute_job(job, instance=instance,
+                        tags={"dagster/partition": version}) as result:
+        return outcome_from_events(dataset, version, result.run_id, result.all_events)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Ingest the demo batches and run the first N versions through the cluster."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--versions", type=int, default=1, help="how many versions to run")
+    args = parser.parse_args(argv)
+    data_dir, contracts_dir = data_dir_from_env(), contracts_dir_from_env()
+    layout = Layout(data_dir)
+    contracts = {c.name: c for c in load_contracts(contracts_dir)}
+    instance = dg.DagsterInstance.get()
+    batches = generate_demo(data_dir / "demo_source", datetime.now(UTC).date())
+    raw_store = RawStore(layout.raw_dir)
+    versions: list[tuple[str, str]] = []
+    for dataset, paths in batches.items():
+        for path in paths:
+            result = ingest_file(instance, raw_store, contracts[dataset], path)
+            _save_audit(layout, contracts[dataset], result.raw.version, path)
+            versions.append((dataset, result.raw.version))
+    print(f"ingested {len(versions)} demo batches; running {args.versions} through Celery "
+          f"(instance: {type(instance.run_storage).__name__})")
+    outcomes = [run_on_cluster(instance, ds, v) for ds, v in versions[:args.versions]]
+    print_summary(outcomes)
+    failed = [o for o in outcomes if o.status == "failed"]
+    print(f"\n{len(outcomes)} versions: {sum(o.delivered for o in outcomes)} delivered, "
+          f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")
+    return 1 if failed or not outcomes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
