@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -152,7 +153,21 @@ def signature_ok(checkpoint: Checkpoint, public: Ed25519PublicKey) -> bool:
 def signer_from_env() -> Signer | None:
     """The signer of $DATAOPS_AUDIT_KEY, or None when no key is configured (unsigned trail)."""
     value = os.environ.get(KEY_ENV)
-    return Signer(load_private_key(Path(value).expanduser())) if value else None
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return Signer(load_private_key(path))  # raises the plain "key missing" error
+    return _signer(str(path), stamp)
+
+
+@lru_cache(maxsize=4)
+def _signer(path: str, stamp: int) -> Signer:
+    # Every audit append asks for the signer: read and parse the key file once per version
+    # of it (the modification time is part of the cache key), not once per entry.
+    return Signer(load_private_key(Path(path)))
 
 
 def trusted_public_key_from_env() -> Ed25519PublicKey | None:

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 
 import dagster as dg
 from dagster._core.definitions.reconstruct import ReconstructableRepository
 
 from dataops_assets.console import print_summary
-from dataops_assets.demo.generate import generate_demo
-from dataops_assets.demo.run import _save_audit
-from dataops_assets.ingestion.ingest import ingest_file
+from dataops_assets.demo.run import ingest_demo
 from dataops_assets.keys import job_name
 from dataops_assets.outcomes import VersionOutcome, outcome_from_events
 from governance.contracts import load_contracts
-from governance.rawstore import RawStore
-from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
+from governance.settings import contracts_dir_from_env, data_dir_from_env
 
 MODULE = "dataops_assets.cluster.definitions"
 
@@ -45,17 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions", type=int, default=1, help="how many versions to run")
     args = parser.parse_args(argv)
     data_dir, contracts_dir = data_dir_from_env(), contracts_dir_from_env()
-    layout = Layout(data_dir)
     contracts = {c.name: c for c in load_contracts(contracts_dir)}
     instance = dg.DagsterInstance.get()
-    batches = generate_demo(data_dir / "demo_source", datetime.now(UTC).date())
-    raw_store = RawStore(layout.raw_dir)
-    versions: list[tuple[str, str]] = []
-    for dataset, paths in batches.items():
-        for path in paths:
-            result = ingest_file(instance, raw_store, contracts[dataset], path)
-            _save_audit(layout, contracts[dataset], result.raw.version, path)
-            versions.append((dataset, result.raw.version))
+    versions = ingest_demo(data_dir, contracts, instance)
     print(f"ingested {len(versions)} demo batches; running {args.versions} through Celery "
           f"(instance: {type(instance.run_storage).__name__})")
     outcomes = [run_on_cluster(instance, ds, v) for ds, v in versions[:args.versions]]

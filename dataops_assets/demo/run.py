@@ -22,12 +22,10 @@ from governance.reference import save_reference
 from governance.settings import Layout
 
 
-def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
-             as_json: bool = False) -> int:
-    """Run the demo; exit code 0 when every version was delivered or blocked by a check."""
-    say = sys.stderr if as_json else sys.stdout  # --json keeps standard output for JSON
+def ingest_demo(data_dir: Path, contracts: dict[str, DatasetContract],
+                instance: dg.DagsterInstance) -> list[tuple[str, str]]:
+    """Generate the demo batches and ingest each with its reviewers' files; (dataset, version)."""
     layout = Layout(data_dir)
-    contracts = {c.name: c for c in load_contracts(contracts_dir)}
     # The demo's dates follow the day it runs, so freshness SLAs hold for a fresh demo.
     batches = generate_demo(data_dir / "demo_source", datetime.now(UTC).date())
     raw_store = RawStore(layout.raw_dir)
@@ -37,7 +35,16 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
             result = ingest_file(instance, raw_store, contracts[dataset], path)
             _save_audit(layout, contracts[dataset], result.raw.version, path)
             versions.append((dataset, result.raw.version))
-    print(f"ingested {len(versions)} demo batches of {len(batches)} datasets", file=say)
+    return versions
+
+
+def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
+             as_json: bool = False) -> int:
+    """Run the demo; exit code 0 when every version was delivered or blocked by a check."""
+    say = sys.stderr if as_json else sys.stdout  # --json keeps standard output for JSON
+    contracts = {c.name: c for c in load_contracts(contracts_dir)}
+    versions = ingest_demo(data_dir, contracts, instance)
+    print(f"ingested {len(versions)} demo batches of {len(contracts)} datasets", file=say)
     defs = build_definitions(contracts_dir, data_dir)
     outcomes: list[VersionOutcome] = []
     with progress(len(versions)) as start:
