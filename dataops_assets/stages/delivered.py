@@ -1,13 +1,12 @@
 """Delivered: the version handed to model teams, treated per contract and re-scanned."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
 from dataops_assets.keys import CHECK_PII_RESCAN, LABELING, META_BLOCKED, PII_SCAN, stage_key
 from dataops_assets.recording import record_stage
-from dataops_assets.resources import DataStore, PrivacySettings
+from dataops_assets.resources import DataStore, PrivacySettings, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.errors import DeliveryBlockedError
 from governance.identifiers import qualified
@@ -47,12 +46,12 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         deps.append(stage_key(contract.name, LABELING))
 
     @dg.asset(deps=deps, check_specs=[rescan], **args)
-    def delivered(context: dg.AssetExecutionContext, duckdb: DuckDBResource, store: DataStore,
+    def delivered(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: DataStore,
                   privacy: PrivacySettings) -> dg.MaterializeResult:
         version = context.partition_key
         export = store.layout.delivered_file(contract.name, version)
         report = TreatmentReport()
-        with duckdb.get_connection() as conn:
+        with warehouse.session(contract.name, version) as conn:
             # Re-checked here so a delivery requested on its own is blocked too.
             reasons = delivery_blockers(conn, contract, version)
             if reasons:
