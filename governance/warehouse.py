@@ -31,6 +31,7 @@ import duckdb
 from governance.atomic import atomic_write_text
 from governance.compaction import CompactionResult, compact_warehouse
 from governance.errors import GovernanceError
+from governance.identifiers import check_dataset_name, check_version
 from governance.parquet_store import parquet_session, versions_present
 from governance.settings import Layout
 
@@ -106,6 +107,7 @@ class EmbeddedWarehouse(Warehouse):
     def session(self, dataset: str | None = None,
                 version: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the whole file, always closed afterwards."""
+        _check_scope(dataset, version)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = duckdb.connect(str(self.path))
         try:
@@ -186,6 +188,14 @@ class ParquetWarehouse(Warehouse):
     def exists(self) -> bool:
         """True once a file was written."""
         return self.root.is_dir() and any(self.root.rglob("*.parquet"))
+
+
+def _check_scope(dataset: str | None, version: str | None) -> None:
+    # Same refusals on both backends, although the DuckDB file does not use the scope.
+    if dataset is not None:
+        check_dataset_name(dataset)
+    if version is not None:
+        check_version(version)
 
 
 def open_warehouse(layout: Layout, kind: str | None = None) -> Warehouse:
