@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from governance.atomic import fsync_dir, move_into_place
+from governance.atomic import fsync_dir, fsync_file, move_into_place
 from governance.errors import GovernanceError
 from governance.identifiers import check_column_name, check_dataset_name, check_version, quote_ident
 from governance.tables import (
@@ -64,14 +63,6 @@ class ReadOnlySessionError(GovernanceError):
 def _literal(text: str) -> str:
     """A SQL string literal (view definitions cannot take parameters)."""
     return "'" + text.replace("'", "''") + "'"
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass
@@ -290,7 +281,7 @@ class ParquetSession:
         try:
             self.conn.execute(f"COPY (SELECT * FROM {name}) TO {_literal(str(tmp))} "
                               "(FORMAT parquet)")
-            _fsync_file(tmp)
+            fsync_file(tmp)
             move_into_place(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
