@@ -12,6 +12,8 @@ from governance.contracts import DatasetContract, load_contracts
 from governance.defaults import default_contracts_dir
 from governance.warehouse import EMBEDDED, WAREHOUSE_ENV
 
+TEST_WAREHOUSE_ENV = "DATAOPS_TEST_WAREHOUSE"
+
 REPO = Path(__file__).resolve().parent.parent
 # Delivery hashes personal columns with a key from the environment; tests use a fixed one.
 os.environ.setdefault("DATAOPS_HASH_KEY", "test-hash-key")
@@ -44,11 +46,17 @@ def loans(contracts: dict[str, DatasetContract]) -> DatasetContract:
     return contracts["loan_applications"]
 
 
+def suite_backend() -> str:
+    """The backend the suite's data directories and demo use by default."""
+    return os.environ.get(TEST_WAREHOUSE_ENV) or EMBEDDED
+
+
 @pytest.fixture
 def backend() -> str:
-    """The warehouse backend of `data_dir`; a test runs on both with
+    """The warehouse backend of `data_dir`: $DATAOPS_TEST_WAREHOUSE (`make test-parquet`
+    runs the whole suite on Parquet), else the embedded file; a test runs on both with
     `@pytest.mark.parametrize("backend", BACKENDS)`."""
-    return EMBEDDED
+    return suite_backend()
 
 
 @pytest.fixture

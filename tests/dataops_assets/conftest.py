@@ -17,7 +17,7 @@ import yaml
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.run import run_demo
 from governance.warehouse import EMBEDDED, PARQUET, WAREHOUSE_ENV
-from tests.conftest import CONTRACTS_DIR, REPO
+from tests.conftest import CONTRACTS_DIR, REPO, suite_backend
 
 
 @pytest.fixture
@@ -57,13 +57,26 @@ def _demo(root: Path, backend: str) -> Iterator[DemoRun]:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     """Run the whole demo once (it takes about a minute) and share the result."""
-    yield from _demo(tmp_path_factory.mktemp("demo"), EMBEDDED)
+    yield from _demo(tmp_path_factory.mktemp("demo"), suite_backend())
 
 
 @pytest.fixture(scope="session")
-def demo_parquet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
-    """The same demo on the Parquet warehouse (one file per table and version)."""
-    yield from _demo(tmp_path_factory.mktemp("demo_parquet"), PARQUET)
+def demo_other(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    """The same demo on the other warehouse backend than the suite's."""
+    other = EMBEDDED if suite_backend() == PARQUET else PARQUET
+    yield from _demo(tmp_path_factory.mktemp("demo_other"), other)
+
+
+@pytest.fixture(scope="session")
+def demo_parquet(request: pytest.FixtureRequest) -> DemoRun:
+    """The demo on the Parquet warehouse (one file per table and version)."""
+    return request.getfixturevalue("demo" if suite_backend() == PARQUET else "demo_other")
+
+
+@pytest.fixture(scope="session")
+def demo_embedded(request: pytest.FixtureRequest) -> DemoRun:
+    """The demo on the embedded DuckDB file."""
+    return request.getfixturevalue("demo" if suite_backend() == EMBEDDED else "demo_other")
 
 
 @pytest.fixture

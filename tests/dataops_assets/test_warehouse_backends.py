@@ -51,7 +51,8 @@ def _summary(output: str) -> str:
     return re.sub(r"\d+(\.\d+)? ?s\b", "<t>", output.split("ingested", 1)[1])
 
 
-def test_both_backends_give_the_same_results(demo, demo_parquet):
+def test_both_backends_give_the_same_results(demo_embedded, demo_parquet):
+    demo = demo_embedded
     assert recorded_backend(Layout(demo.data_dir)) == EMBEDDED
     assert recorded_backend(Layout(demo_parquet.data_dir)) == PARQUET
     assert Layout(demo.data_dir).warehouse.is_file()

@@ -62,7 +62,8 @@ def test_parquet_query_runs_while_a_run_writes_and_masks(demo_parquet):
     assert "customer_email" not in json.dumps(entry.details)  # counts, never the query
 
 
-def test_embedded_query_waits_for_the_writer_and_says_busy(demo):
+def test_embedded_query_waits_for_the_writer_and_says_busy(demo_embedded):
+    demo = demo_embedded
     holder = _holder(demo.data_dir, 6)
     try:
         busy = _sql(demo.data_dir, QUERY, "--wait", "0.5")
