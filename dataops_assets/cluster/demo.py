@@ -102,7 +102,9 @@ def submit_versions(client: DagsterGraphQLClient,
 def unfinished(instance: dg.DagsterInstance, run_ids: Sequence[str],
                run_keys: Sequence[str] = ()) -> list[str]:
     """Runs (by id, or by the run key a sensor gives them) not yet finished, in plain words."""
-    records = list(instance.get_run_records(dg.RunsFilter(run_ids=list(run_ids))))
+    records = []
+    if run_ids:  # Dagster refuses a filter on an empty list of ids
+        records += instance.get_run_records(dg.RunsFilter(run_ids=list(run_ids)))
     if run_keys:
         records += instance.get_run_records(dg.RunsFilter(tags={RUN_KEY: list(run_keys)}))
     found = {r.dagster_run.run_id: r.dagster_run for r in records}
