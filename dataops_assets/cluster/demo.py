@@ -92,9 +92,14 @@ def submit_versions(client: DagsterGraphQLClient,
             run_id = client.submit_job_execution(
                 job_name(dataset), repository_location_name=LOCATION,
                 tags={TAG_PARTITION: version, TAG_DATASET: dataset})
-        except DagsterGraphQLClientError as exc:
+        except DagsterGraphQLClientError as exc:  # refused, or no webserver listening
+            # The error's text repeats the whole GraphQL query: its first line is enough.
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            cause = f"; {type(exc.__cause__).__name__}" if exc.__cause__ else ""
+            host, port = webserver_url()
             raise ClusterDemoError(
-                f"the webserver refused the run of {dataset} {version}: {exc}") from exc
+                f"the webserver at {host}:{port} did not take the run of {dataset} {version} "
+                f"({first}{cause}); is the cluster up (`make cluster-up`)?") from exc
         submitted.append(SubmittedRun(dataset, version, run_id))
     return submitted
 
@@ -110,7 +115,7 @@ def unfinished(instance: dg.DagsterInstance, run_ids: Sequence[str],
     found = {r.dagster_run.run_id: r.dagster_run for r in records}
     keyed = {run.tags.get(RUN_KEY): run for run in found.values()}
     waiting = [f"run {i} not in the instance" for i in run_ids if i not in found]
-    waiting += [f"the daemon has not launched the run {k} yet" for k in run_keys
+    waiting += [f"the daemon's sensors have not requested the run {k} yet" for k in run_keys
                 if k not in keyed]
     waiting += [f"{run.job_name} {run.tags.get(TAG_PARTITION, '')} {run.status.value.lower()}"
                 for run in found.values() if run.status not in FINISHED]
@@ -228,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     with dg.DagsterInstance.get() as instance:
         try:
             return run_demo(instance, args.versions, args.timeout)
-        except ClusterDemoError as exc:
+        except GovernanceError as exc:  # ours, worded for people: no stack trace
             print(f"cluster demo stopped: {exc}", file=sys.stderr)
             return 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from dagster._core.utils import make_new_run_id
+from dagster_graphql import DagsterGraphQLClient
 
 from dataops_assets.cluster.demo import (
+    ClusterDemoError,
     RunsDidNotFinishError,
     SubmittedRun,
     follow_up_keys,
     refresh_request,
+    submit_versions,
     unfinished,
     wait_for_runs,
 )
@@ -63,7 +67,7 @@ def test_a_run_still_queued_at_the_deadline_is_named(instance: dg.DagsterInstanc
 def test_follow_ups_are_found_by_run_key(instance: dg.DagsterInstance) -> None:
     """A follow-up run not launched yet is waited for; once finished, it no longer is."""
     assert unfinished(instance, [], ["datasheet:abc"]) == [
-        "the daemon has not launched the run datasheet:abc yet"]
+        "the daemon's sensors have not requested the run datasheet:abc yet"]
     run_id = _run(instance, dg.DagsterRunStatus.STARTED, {"dagster/run_key": "datasheet:abc"})
     assert unfinished(instance, [], ["datasheet:abc"]) == ["demo_job v2 started"]
     _run(instance, dg.DagsterRunStatus.SUCCESS, {"dagster/run_key": "datasheet:abc"}, run_id)
@@ -82,3 +86,17 @@ def test_follow_up_keys_are_a_datasheet_per_run_and_a_refresh_per_drifted_versio
     assert refresh_request(drifted) == request
     assert follow_up_keys(runs, [steady, drifted]) == [
         "datasheet:r1", "datasheet:r2", "drift-refresh:tickets:v2"]
+
+
+def test_no_webserver_is_a_named_error_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Submitting with no webserver listening says where it looked and what to start."""
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DATAOPS_CLUSTER_WEB_PORT", str(port))
+    with pytest.raises(ClusterDemoError) as caught:
+        submit_versions(DagsterGraphQLClient("127.0.0.1", port_number=port), [("tickets", "v1")])
+    message = str(caught.value)
+    assert f"webserver at 127.0.0.1:{port} did not take the run of tickets v1" in message
+    assert "make cluster-up" in message
+    assert "mutation" not in message  # the GraphQL query text is left out
