@@ -7,6 +7,7 @@ takes several minutes. It skips, saying why, when a server is missing or cannot 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ from unittest import mock
 import dagster as dg
 import pytest
 
+from governance.settings import Layout
+from governance.warehouse import EMBEDDED, PARQUET, WAREHOUSE_ENV, recorded_backend
 from tests.conftest import REPO
 
 CLUSTER = REPO / "deploy" / "cluster"
@@ -111,6 +114,20 @@ def _children(pids: set[int]) -> set[int]:
     return found
 
 
+def _query_while(running: subprocess.Popen, env: dict[str, str],
+                 pause: float = 5.0) -> list[subprocess.CompletedProcess]:
+    """`dataops sql` over and over while the cluster demo runs (on the Parquet warehouse)."""
+    done = []
+    query = ("SELECT _version, count(*) FROM support_tickets.intake GROUP BY 1 ORDER BY 1")
+    time.sleep(pause)
+    while running.poll() is None:
+        done.append(subprocess.run([REPO / ".venv" / "bin" / "dataops", "sql", query, "--json",
+                                    "--wait", "0"], env=env, capture_output=True, text=True,
+                                   timeout=600, check=False))
+        time.sleep(pause)
+    return done
+
+
 def _summary(stdout: str) -> list[str]:
     """The demo's summary: from the table's header to the closing count line."""
     lines = stdout.splitlines()
@@ -141,7 +158,7 @@ def test_every_version_in_parallel_then_nothing_left_running(
         [REPO / ".venv" / "bin" / "dataops", "demo"], cwd=REPO, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env={**cluster_env, "DATAOPS_DATA_DIR": str(reference_dir / "data"),
-             "DAGSTER_HOME": str(reference_dir / "home")})
+             "DAGSTER_HOME": str(reference_dir / "home"), WAREHOUSE_ENV: EMBEDDED})
     try:
         up = subprocess.run([CLUSTER / "up.sh"], env=cluster_env, capture_output=True,
                             text=True, timeout=600, check=False)
@@ -157,12 +174,24 @@ def test_every_version_in_parallel_then_nothing_left_running(
 
         # With the cluster's settings (env.sh), as deploy/cluster/demo.sh runs it.
         started = time.monotonic()
-        demo = subprocess.run(
+        running = subprocess.Popen(
             ["bash", "-c", f'source "{CLUSTER}/env.sh" && exec "$VENV_BIN/python"'
-             " -m dataops_assets.cluster.demo"], env=cluster_env, capture_output=True,
-            text=True, timeout=2400, check=False, cwd=REPO)
-        print(f"cluster demo: {time.monotonic() - started:.0f} s")
+             " -m dataops_assets.cluster.demo"], env=cluster_env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, cwd=REPO)
+        # Auditors query while the runs write: every query must answer, none may wait.
+        queries = _query_while(running, cluster_env)
+        stdout, stderr = running.communicate(timeout=2400)
+        demo = subprocess.CompletedProcess(running.args, running.returncode, stdout, stderr)
+        print(f"cluster demo: {time.monotonic() - started:.0f} s; queries during it: "
+              f"{len(queries)}")
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+        assert recorded_backend(Layout(Path(cluster_env["DATAOPS_DATA_DIR"]))) == PARQUET
+        # Before the first intake is written the table has no rows: said so, not an error.
+        failed = [q.stderr for q in queries if q.returncode != 0
+                  and "has no rows yet" not in q.stderr]
+        assert queries and not failed, failed[:3]
+        answered = [json.loads(q.stdout) for q in queries if q.returncode == 0]
+        assert any(a["rows"] for a in answered), queries[-1].stderr
         out, err = embedded.communicate(timeout=1200)
         assert embedded.returncode == 0, out[-2000:] + err[-2000:]
     finally:
