@@ -45,10 +45,12 @@ class DemoRun:
 def _demo(root: Path, backend: str) -> Iterator[DemoRun]:
     (root / "home").mkdir()
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
-    with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance, \
-            mock.patch.dict(os.environ, {WAREHOUSE_ENV: backend}):
+    with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
         out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        # Only while the demo runs: the data directory remembers its backend afterwards,
+        # and other tests must not inherit the setting.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                mock.patch.dict(os.environ, {WAREHOUSE_ENV: backend}):
             code = run_demo(root / "data", CONTRACTS_DIR, instance)
         yield DemoRun(root / "data", root / "data" / "demo_source", instance, out.getvalue(),
                       code, err.getvalue())
