@@ -98,13 +98,17 @@ def chunk_rows_setting(environ: Mapping[str, str] | None = None) -> int:
     return int(text)
 
 
+def staging_root(data_dir: Path, dataset: str) -> Path:
+    """Folder holding every staged delivery attempt of one dataset."""
+    return Path(data_dir) / "staging" / check_dataset_name(dataset)
+
+
 def staging_dir(data_dir: Path, dataset: str, version: str, attempt: str) -> Path:
     """Folder of one delivery attempt's chunk files: staging/<dataset>/<version>/delivered/<id>."""
     if not _ATTEMPT.fullmatch(attempt):
         raise InvalidNameError(f"{attempt!r} is not a usable delivery attempt id: use "
                                "letters, digits, '-' and '_' (at most 80 characters)")
-    return (Path(data_dir) / "staging" / check_dataset_name(dataset) / check_version(version)
-            / DELIVERED / attempt)
+    return staging_root(data_dir, dataset) / check_version(version) / DELIVERED / attempt
 
 
 def plan_chunks(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,

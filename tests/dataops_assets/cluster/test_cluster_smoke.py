@@ -100,10 +100,11 @@ def test_one_version_through_celery_then_nothing_left_running(
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
     assert "instance: PostgresRunStorage" in demo.stdout
     assert "1 versions: 1 delivered, 0 blocked by checks, 0 failed" in demo.stdout
-    # Every one of the run's six steps ran in a worker process, not in the demo's own.
+    # Every one of the run's eight steps ran in a worker process, not in the demo's own:
+    # five stage assets, and delivered's plan, treat (one chunk of 2,000 rows) and combine.
     logs = Path(cluster_env["DATAOPS_DATA_DIR"]) / "cluster" / "logs"
     done = sum(f.read_text().count("succeeded in") for f in logs.glob("worker*.log"))
-    assert done == 6, done
+    assert done == 8, done
 
     down = subprocess.run([CLUSTER / "down.sh"], env=cluster_env, capture_output=True,
                           text=True, timeout=120, check=False)
