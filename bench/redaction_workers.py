@@ -301,6 +301,61 @@ def embedded(db: Path, versions: list[str], rows: int) -> dict[str, Any]:
             "rss": [result["rss"]], "errors": [], "delivered": len(latencies), "rows": rows}
 
 
+def serial_parts(folder: Path, rows: int, chunk_rows: int) -> dict[str, float]:
+    """Time the steps that stay serial (plan, combine, re-scan, leak check, export) at full
+    size; treatment runs with redaction switched off, since only its output is needed."""
+    import dataclasses
+
+    import duckdb
+
+    from governance.chunking import (
+        combine_chunks,
+        plan_chunks,
+        read_staged_input,
+        remove_staging,
+        stage_inputs,
+        treat_chunk,
+    )
+    from governance.identifiers import qualified
+    from governance.pii.scan import scan_table
+    from governance.pii.treatment import TreatmentReport, delivered_columns
+    from governance.stages import export_delivered, known_value_leaks
+    from governance.storage import transaction
+
+    db = prepare(folder, {"v1": rows})
+    real = _contract()
+    fast = dataclasses.replace(real, columns=tuple(
+        dataclasses.replace(c, treatment="keep") if c.treatment == "redact_spans" else c
+        for c in real.columns))
+    staging = folder / "staging"
+    times: dict[str, float] = {}
+    with duckdb.connect(str(db)) as conn:
+        t = time.perf_counter()
+        chunks = plan_chunks(conn, real, "v1", chunk_rows)
+        stage_inputs(conn, real, "v1", chunks, staging)
+        times["plan and stage inputs"] = time.perf_counter() - t
+        t = time.perf_counter()
+        results = [treat_chunk(read_staged_input(staging, c), fast, c, KEY, staging)
+                   for c in chunks]
+        times["treat without redaction (hash, drop)"] = time.perf_counter() - t
+        with transaction(conn):
+            t = time.perf_counter()
+            combine_chunks(conn, real, "v1", chunks, results, staging, TreatmentReport())
+            times["combine"] = time.perf_counter() - t
+            t = time.perf_counter()
+            scan_table(conn, qualified(DATASET, "delivered"), "v1",
+                       tuple(c for c, _ in delivered_columns(real)))
+            times["re-scan (sampled)"] = time.perf_counter() - t
+            t = time.perf_counter()
+            known_value_leaks(conn, real, "v1")
+            times["known-value leak check"] = time.perf_counter() - t
+            t = time.perf_counter()
+            export_delivered(conn, real, "v1", folder / "v1.parquet")
+            times["export"] = time.perf_counter() - t
+    remove_staging(staging)
+    return times
+
+
 def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 \
         else values[0]
@@ -321,13 +376,15 @@ def main() -> int:
     """Run the benchmark; print figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000,
-                        help="rows of the one large version (part 1)")
+                        help="rows of the one large version (part 1); 0 skips it")
     parser.add_argument("--chunk-rows", type=int, default=50_000)
     parser.add_argument("--versions", type=int, default=0,
                         help="part 2: this many versions (20 in the issue); 0 skips it")
     parser.add_argument("--version-rows", type=int, default=1_000_000)
     parser.add_argument("--version-chunk-rows", type=int, default=50_000)
     parser.add_argument("--concurrent-runs", type=int, default=4)
+    parser.add_argument("--serial-rows", type=int, default=0,
+                        help="time the serial steps alone at this size (redaction off)")
     parser.add_argument("--no-pool-lock", action="store_true",
                         help="part 2 without the writer-pool stand-in: shows the lock errors")
     args = parser.parse_args()
@@ -357,6 +414,14 @@ def main() -> int:
                   f"treat phase {one_w['treat'] / two_w['treat']:.2f}x; serial part "
                   f"(plan, combine, re-scan, export) {serial:.1f} s of {two_w['wall']:.1f} s")
             print(f"(model load per worker before the clock: {two_w['warm']:.1f} s)")
+        if args.serial_rows:
+            serial = Path(tmp) / "serial"
+            serial.mkdir()
+            print(f"\nserial steps of one version of {args.serial_rows:,} rows, chunks of "
+                  f"{args.chunk_rows:,}, in one process")
+            for step, seconds in serial_parts(serial, args.serial_rows, args.chunk_rows).items():
+                print(f"  {step:<38} {seconds:7.2f} s")
+            print(f"  peak RSS of this process: {_rss_mb():.0f} MB")
         if args.versions:
             many = Path(tmp) / "many"
             many.mkdir()

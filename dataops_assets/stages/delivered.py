@@ -32,6 +32,7 @@ from dataops_assets.resources import DataStore, PrivacySettings
 from governance.chunking import (
     Chunk,
     ChunkMismatchError,
+    ChunkSettingError,
     chunk_rows_setting,
     combine_chunks,
     plan_chunks,
@@ -87,6 +88,9 @@ def _plan_op(contract: DatasetContract, upstream: list[str]) -> dg.OpDefinition:
                 # Workers read these files, not the warehouse: an embedded DuckDB file
                 # admits one writing process, and treating takes minutes per chunk.
                 stage_inputs(conn, contract, version, chunks, folder)
+        except ChunkSettingError as exc:
+            remove_staging(folder)
+            raise dg.Failure(description=str(exc)) from None
         except BaseException:
             remove_staging(folder)
             raise

@@ -124,3 +124,12 @@ def test_blocked_version_is_refused_before_any_chunk_is_treated(
     assert failures[0].event_specific_data.user_failure_data.metadata["blocked"].value is True
     assert treated == []
     assert not (data_dir / "staging" / "support_tickets" / version).exists()
+
+
+def test_bad_chunk_size_setting_fails_with_a_message_not_a_trace(
+        monkeypatch, data_dir, instance, defs, contracts, fresh_batch):
+    monkeypatch.setenv(CHUNK_ROWS_ENV, "lots")
+    version, outcome = _deliver(defs, instance, data_dir, contracts, fresh_batch)
+    assert outcome.status == "failed" and not outcome.unexpected, outcome
+    assert any(CHUNK_ROWS_ENV in e and "'lots'" in e for e in outcome.errors), outcome.errors
+    assert not (data_dir / "staging" / "support_tickets" / version).exists()
