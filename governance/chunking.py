@@ -149,7 +149,8 @@ def stage_inputs(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, ver
     folder.mkdir(parents=True, exist_ok=True)
     for chunk in chunks:
         reader = read_chunk(conn, contract, version, chunk)
-        with atomic_writer(folder / chunk.input_name) as fh, \
+        # Untreated rows hold personal values: readable by the pipeline's own user only.
+        with atomic_writer(folder / chunk.input_name, permissions=0o600) as fh, \
                 pq.ParquetWriter(fh, reader.schema) as writer:
             for batch in reader:
                 writer.write_batch(batch)

@@ -145,6 +145,8 @@ def test_staged_inputs_treat_the_same_as_reading_the_warehouse(tickets, conn, tm
     direct = tmp_path / "direct"
     staged = tmp_path / "staged"
     stage_inputs(conn, tickets, "v1", chunks, staged)
+    # Untreated rows carry personal values: only the owner may read them.
+    assert {(staged / c.input_name).stat().st_mode & 0o777 for c in chunks} == {0o600}
     for chunk in chunks:
         a = treat_chunk_from(conn, tickets, "v1", chunk, "key", direct)
         b = treat_chunk(read_staged_input(staged, chunk), tickets, chunk, "key", staged)
