@@ -249,8 +249,9 @@ def combine_chunks(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, v
 def remove_staging(folder: Path) -> None:
     """Delete one attempt's staging folder and any parents it leaves empty."""
     shutil.rmtree(folder, ignore_errors=True)
-    # Empty <version>/delivered and <version> folders would pile up over the years.
-    for parent in (folder.parent, folder.parent.parent):
+    # Empty folders (delivered, version, dataset, staging) would pile up over the years;
+    # the first one still holding another delivery stops the climb.
+    for parent in list(folder.parents)[:4]:
         try:
             parent.rmdir()
         except OSError:

@@ -135,8 +135,13 @@ def test_chunked_delivery_equals_unchunked(tickets, conn, tmp_path):
     assert _delivered(conn, "v1") == expected
     assert report.changed == whole.changed and report.spans == whole.spans
     assert report.spans["PERSON"] > 0  # the bodies quote names: redaction really ran
+    other = staging_dir(tmp_path, "support_tickets", "v2", "attempt9")
+    other.mkdir(parents=True)
     remove_staging(folder)
     assert not (tmp_path / "staging" / "support_tickets" / "v1").exists()
+    assert other.is_dir()  # another delivery's folder stays
+    remove_staging(other)
+    assert not (tmp_path / "staging").exists() and tmp_path.is_dir()
 
 
 def test_staged_inputs_treat_the_same_as_reading_the_warehouse(tickets, conn, tmp_path):
