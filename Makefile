@@ -18,7 +18,7 @@ export DATAOPS_AUDIT_KEY ?= $(HOME)/.config/dataops/audit_ed25519
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install datacontract home demo run test lint lock clean browser \
+.PHONY: install datacontract home demo run test test-parquet lint lock clean browser \
 	cluster-install cluster-up cluster-down cluster-demo cluster-test
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -64,6 +64,11 @@ test: install browser datacontract
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+# The same suite with every data directory and the demo on the Parquet warehouse (the
+# cluster's backend; tests that are about one backend pick it explicitly). CI runs it too.
+test-parquet: install browser datacontract
+	DATAOPS_TEST_WAREHOUSE=parquet $(BIN)/pytest
+
 lint: install
 	$(BIN)/ruff check .
 
@@ -82,8 +87,9 @@ lock:
 	  /tmp/dataops-lock-venv/bin/pip freeze | sort; } > requirements-datacontract.lock.new
 	mv requirements-datacontract.lock.new requirements-datacontract.lock
 
-# Cluster profile (issue 16, first slice): PostgreSQL instance, Redis broker, two Celery
-# workers, its own data directory and instance so it never touches the embedded default's.
+# Cluster profile (issue 16): PostgreSQL instance, Redis broker, two Celery workers, the
+# daemon and the webserver (port 3300); its own data directory and instance, so it never
+# touches the embedded default's.
 CLUSTER_ENV := DATAOPS_DATA_DIR=$(CURDIR)/.dataops-cluster \
 	DATAOPS_CLUSTER_HOME=$(CURDIR)/.dagster_home_cluster \
 	DAGSTER_HOME=$(CURDIR)/.dagster_home_cluster
@@ -99,13 +105,15 @@ cluster-up: cluster-install
 cluster-down:
 	$(CLUSTER_ENV) deploy/cluster/down.sh
 
-# The `cluster` smoke test (not in `make test`): its own throwaway cluster and ports.
-cluster-test: cluster-install
-	$(BIN)/pytest -m cluster tests/dataops_assets/cluster
+# The `cluster` test (not in `make test`; .ci/run runs it after): its own throwaway cluster
+# and ports. Where PostgreSQL or Redis cannot be installed, the test skips and says why.
+cluster-test: install
+	deploy/cluster/install.sh || echo "cluster servers not installed: the cluster test will skip"
+	$(BIN)/pytest -m cluster -rs tests/dataops_assets/cluster
 
-# Starts the cluster, runs the demo's first version through the Celery executor against the
-# PostgreSQL instance, and stops everything it started, whatever the outcome (`home`
-# creates the audit signing key the demo's trail is signed with).
+# Starts the cluster (daemon and webserver included), queues a run per demo version so they
+# run in parallel, prints the same summary as `make demo`, and stops everything it started,
+# whatever the outcome (`home` creates the audit signing key the demo's trail is signed with).
 cluster-demo: cluster-install home
 	$(CLUSTER_ENV) deploy/cluster/demo.sh
 

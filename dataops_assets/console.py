@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dataops_assets import runner
-from dataops_assets.outcomes import VersionOutcome
+from dataops_assets.outcomes import VersionOutcome, stage_rank
 
 
 @contextmanager
@@ -54,7 +54,8 @@ def print_summary(outcomes: Sequence[VersionOutcome]) -> None:
     """The summary table, then each blocked or failed version's reasons in plain words."""
     print(f"{'dataset':<22} {'version':<8} {'status':<10} stages / reasons")
     for o in outcomes:
-        detail = ", ".join(o.materialized)
+        # Pipeline order, not finishing order: parallel steps (the cluster) finish in any order.
+        detail = ", ".join(sorted(o.materialized, key=stage_rank))
         if o.failed_checks:
             detail += f" | failed checks: {', '.join(o.failed_checks)}"
         print(f"{o.dataset:<22} {o.version:<8} {o.status:<10} {detail}")

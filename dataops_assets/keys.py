@@ -27,7 +27,7 @@ LABELING_STAGES = (LABELING, VENDOR_SCORECARD)
 
 # Every asset that writes DuckDB runs in this pool; dagster.yaml limits it to 1 slot.
 DUCKDB_POOL = "duckdb_writer"
-DUCKDB_RESOURCE = "duckdb"
+WAREHOUSE_RESOURCE = "warehouse"
 STORE_RESOURCE = "store"
 PRIVACY_RESOURCE = "privacy"
 

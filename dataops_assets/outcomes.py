@@ -15,9 +15,11 @@ import dagster as dg
 
 from dataops_assets.keys import (
     CHECK_INTAKE_COMPLETE,
+    LABELING_STAGES,
     META_BLOCKED,
     META_QUARANTINE_BY_REASON,
     META_RECORDS_QUARANTINED,
+    STAGE_CHAIN,
 )
 from governance.stages import DELIVERED, INTAKE
 
@@ -118,6 +120,13 @@ def _plain(error: Any) -> str:
     return message
 
 
+def stage_rank(stage: str) -> tuple[int, str]:
+    """Sort key putting stages in pipeline order (unknown ones last, by name)."""
+    # Delivery waits for labeling's blocking checks, so labeling comes before delivered.
+    order = (*STAGE_CHAIN[:-1], *LABELING_STAGES, STAGE_CHAIN[-1])
+    return (order.index(stage) if stage in order else len(order), stage)
+
+
 def outcome_from_events(dataset: str, version: str, run_id: str,
                         events: Iterable[dg.DagsterEvent]) -> VersionOutcome:
     """Summarise one run's events into a VersionOutcome."""
@@ -150,6 +159,9 @@ def outcome_from_events(dataset: str, version: str, run_id: str,
                 outcome.unexpected.append(error.to_string())
             else:
                 outcome.unexpected.append(f"step {event.step_key} failed")
+    # Pipeline order, not finishing order (parallel steps on a cluster finish in any order);
+    # a stable sort keeps each asset's own checks in the order it reported them.
+    evaluations.sort(key=lambda e: stage_rank(e.asset_key.path[-1]))
     for evaluation in evaluations:
         if evaluation.passed:
             continue

@@ -1,4 +1,4 @@
-"""Resources: the data layout and the DuckDB warehouse."""
+"""Resources: the data layout, the warehouse and the privacy settings."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from dataops_assets.keys import DUCKDB_RESOURCE, PRIVACY_RESOURCE, STORE_RESOURCE
+from dataops_assets.keys import PRIVACY_RESOURCE, STORE_RESOURCE, WAREHOUSE_RESOURCE
 from governance.pii.engine import DEFAULT_MODEL, MODEL_ENV
 from governance.rawstore import RawStore
 from governance.settings import Layout, datasheets_dir_for
+from governance.warehouse import EMBEDDED, Warehouse, backend_from_env, open_warehouse
 
 HASH_KEY_ENV = "DATAOPS_HASH_KEY"
 
@@ -52,33 +52,42 @@ class PrivacySettings(dg.ConfigurableResource):
     spacy_model: str = DEFAULT_MODEL
 
 
-class Warehouse(DuckDBResource):
-    """dagster-duckdb's resource, closing its connection even when the step fails.
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse (governance/warehouse.py): the DuckDB file or Parquet per version."""
 
-    DuckDBResource.get_connection closes only on success; a failed step would keep the
-    file's write lock until garbage collection, and later runs in the same process
-    (the in-process executor, the demo, tests) would hit it.
-    """
+    data_dir: str
+    backend: str = Field(default=EMBEDDED, description="duckdb (one file, one writer) or "
+                         "parquet (one file per table and version, concurrent writers)")
+
+    def open(self) -> Warehouse:
+        """The governance warehouse for this data directory and backend."""
+        return open_warehouse(Layout(Path(self.data_dir)), self.backend)
 
     @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to the warehouse, always closed afterwards."""
-        with super().get_connection() as conn:
-            try:
-                yield conn
-            finally:
-                conn.close()
+    def session(self, dataset: str | None = None,
+                version: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection for one dataset version, closed (and saved) afterwards."""
+        with self.open().session(dataset, version) as conn:
+            yield conn
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection."""
+        with self.open().reader() as conn:
+            yield conn
 
 
-def build_resources(data_dir: Path) -> dict[str, dg.ConfigurableResource]:
-    """Resources for a data directory; the warehouse is one DuckDB file inside it."""
-    layout = Layout(data_dir)
+def build_resources(data_dir: Path,
+                    warehouse: str | None = None) -> dict[str, dg.ConfigurableResource]:
+    """Resources for a data directory; the warehouse backend is $DATAOPS_WAREHOUSE unless
+    given (the data directory's recorded backend wins, see governance/warehouse.py)."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    backend = open_warehouse(Layout(data_dir), warehouse or backend_from_env()).kind
     return {
         STORE_RESOURCE: DataStore(data_dir=str(data_dir),
                            openlineage_url=os.environ.get("OPENLINEAGE_URL", ""),
                            datasheets_dir=str(datasheets_dir_for(data_dir))),
-        DUCKDB_RESOURCE: Warehouse(database=str(layout.warehouse)),
+        WAREHOUSE_RESOURCE: WarehouseResource(data_dir=str(data_dir), backend=backend),
         # The key is read from the environment when a run starts, never stored in code.
         PRIVACY_RESOURCE: PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),
                                    spacy_model=os.environ.get(MODEL_ENV, DEFAULT_MODEL)),

@@ -39,6 +39,15 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    """Flush a file written by someone else (DuckDB's COPY) to disk before it is renamed."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def move_into_place(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
     """Rename a finished, fsynced file over target and fsync the folder(s) involved."""
     os.replace(tmp, target)

@@ -10,7 +10,6 @@ writer (and every reader) out until the fresh file is in place.
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from governance.atomic import fsync_dir, move_into_place
+from governance.atomic import fsync_dir, fsync_file, move_into_place
 from governance.errors import GovernanceError
 from governance.identifiers import quote_ident
 
@@ -41,14 +40,6 @@ class CompactionResult:
 
 def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def compact_warehouse(path: Path) -> CompactionResult:
@@ -76,7 +67,7 @@ def compact_warehouse(path: Path) -> CompactionResult:
             conn.execute(f"COPY FROM DATABASE {quote_ident(source)} TO {_FRESH}")
         finally:
             conn.execute(f"DETACH {_FRESH}")
-        _fsync_file(fresh)
+        fsync_file(fresh)
         if _wal(fresh).exists():
             raise CompactionError("the fresh warehouse copy kept a write-ahead log; the old "
                                   "file was left in place")

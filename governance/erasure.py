@@ -22,14 +22,14 @@ import pyarrow as pa
 
 from governance.contracts import DatasetContract
 from governance.errors import GovernanceError
-from governance.identifiers import qualified, quote_ident
+from governance.identifiers import quote_ident
 from governance.pii.treatment import keyed_hash
 from governance.quality.rules import quality_spec
 from governance.rawstore import RawStore, sha256_file
 from governance.redaction import RedactionError, redact_raw, rewrite_file
 from governance.settings import Layout
 from governance.stages import cleaning_expr, export_delivered
-from governance.storage import ensure_table, now_utc, table_exists
+from governance.storage import ensure_table, now_utc, table_exists, transaction, writable
 from governance.tables import (
     DELIVERED,
     ERASURE_TOMBSTONES,
@@ -41,6 +41,7 @@ from governance.tables import (
     VALIDATED,
     VERSION_COL,
 )
+from governance.warehouse import Warehouse
 
 TOMBSTONES, _COLUMNS = ERASURE_TOMBSTONES, TOMBSTONE_COLUMNS
 RECORD_COLUMN = "record"
@@ -68,6 +69,13 @@ class ErasureReport:
         """Rows removed in all tables."""
         return sum(self.rows.values())
 
+    def add(self, other: ErasureReport) -> None:
+        """Add the rows and versions another session of the same request removed."""
+        for name, rows in other.rows.items():
+            self.rows[name] = self.rows.get(name, 0) + rows
+        self.versions |= other.versions
+        self.reference_keys |= other.reference_keys
+
 
 def normalise(contract: DatasetContract, column: str, value: str) -> str:
     """Apply the key column's cleaning steps, so 'Ann@X.com ' finds 'ann@x.com'."""
@@ -93,10 +101,33 @@ def subject_column(contract: DatasetContract, key: str) -> str:
     return key
 
 
+def erase_in_warehouse(warehouse: Warehouse, layout: Layout, contract: DatasetContract,
+                       key: str, value: str, hash_key: str,
+                       now: datetime | None = None) -> ErasureReport:
+    """Delete the subject from every version and record one tombstone.
+
+    On the DuckDB file this is one transaction; on the Parquet warehouse each version is
+    rewritten atomically in its own session, the tombstone with the last one (a request
+    cut short is safe to repeat: it finds what is left)."""
+    scopes = warehouse.scopes(contract.name) or [None]
+    report: ErasureReport | None = None
+    for i, version in enumerate(scopes):
+        with warehouse.session(contract.name, version) as conn, transaction(conn):
+            part = erase_subject(conn, layout, contract, key, value, hash_key, now,
+                                 tombstone=i == len(scopes) - 1)
+        if report is None:
+            report = part
+        else:
+            report.add(part)
+    assert report is not None  # scopes is never empty
+    return report
+
+
 def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
                   key: str, value: str, hash_key: str,
-                  now: datetime | None = None) -> ErasureReport:
-    """Delete the subject everywhere and record a tombstone (inside the caller's transaction)."""
+                  now: datetime | None = None, tombstone: bool = True) -> ErasureReport:
+    """Delete the subject from what the connection can write, and record a tombstone
+    (inside the caller's transaction)."""
     column = subject_column(contract, key)
     if not hash_key:
         raise ErasureError("erasure records a keyed hash: set DATAOPS_HASH_KEY")
@@ -106,9 +137,11 @@ def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     reference_key = quality_spec(contract).reference_key
     for entry in TABLES:
         schema = entry.schema(contract.name)
-        if entry.subject == SUBJECT_NONE or not table_exists(conn, schema, entry.name):
+        if entry.subject == SUBJECT_NONE:
             continue
-        name = qualified(schema, entry.name)
+        name = writable(conn, schema, entry.name)
+        if name is None:
+            continue
         if entry.subject == SUBJECT_RECORD:
             where, param = f"contains(lower({quote_ident(RECORD_COLUMN)}), lower(?))", plain
         elif entry.name == DELIVERED and hashed_on_delivery:
@@ -126,9 +159,10 @@ def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
                     [param]).fetchall() if k is not None)
         gone = conn.execute(f"DELETE FROM {name} WHERE {where}", [param]).fetchall()
         report.rows[entry.name] = int(gone[0][0]) if gone else 0
-    table = ensure_table(conn, "main", TOMBSTONES, _COLUMNS)
-    conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)",
-                 [contract.name, column, report.key_hash, now or now_utc()])
+    if tombstone:
+        table = ensure_table(conn, "main", TOMBSTONES, _COLUMNS)
+        conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)",
+                     [contract.name, column, report.key_hash, now or now_utc()])
     for version in sorted(report.versions):
         export = layout.delivered_file(contract.name, version)
         if export.exists():

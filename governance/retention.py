@@ -21,12 +21,12 @@ from governance.contracts import DatasetContract, parse_duration
 from governance.drift.refresh import RefreshLedger
 from governance.errors import ContractError
 from governance.holds import HoldBook
-from governance.identifiers import check_version, qualified, quote_ident
+from governance.identifiers import check_version, quote_ident
 from governance.rawstore import RawStore, RawVersion
 from governance.redaction import RedactionError, redact_raw, rewrite_file
 from governance.settings import Layout
 from governance.stages import export_delivered
-from governance.storage import ensure_table, now_utc, table_exists
+from governance.storage import ensure_table, now_utc, table_columns, table_exists, writable
 from governance.tables import (
     RETENTION_LOG,
     RETENTION_LOG_COLUMNS,
@@ -128,29 +128,25 @@ def retention_plan(contract: DatasetContract, versions: list[RawVersion], holds:
     return sorted(items, key=lambda i: (i.due_at, i.version, i.scope))
 
 
-def _present(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[str]:
-    return {r[0] for r in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
-        "AND table_name = ?", [schema, name]).fetchall()}
-
-
 def _blank(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
            columns: list[str], result: PurgeResult) -> None:
     """Blank columns of one version in every registered table that may hold them."""
     for entry in TABLES:
         schema = entry.schema(contract.name)
-        if not entry.versioned or not entry.personal or not table_exists(conn, schema,
-                                                                          entry.name):
+        if not entry.versioned or not entry.personal:
+            continue
+        name = writable(conn, schema, entry.name)
+        if name is None:
             continue
         # A quarantined record is the whole raw line: any expired column takes it.
+        present = set(table_columns(conn, schema, entry.name))
         cols = [RECORD_COLUMN] if entry.subject == SUBJECT_RECORD else \
-            [c for c in columns if c in _present(conn, schema, entry.name)]
+            [c for c in columns if c in present]
         if not cols:
             continue
         sets = ", ".join(f"{quote_ident(c)} = NULL" for c in cols)
         where, params = entry.version_where(contract.name, version)
-        changed = conn.execute(f"UPDATE {qualified(schema, entry.name)} SET {sets} "
-                               f"WHERE {where}", params).fetchall()
+        changed = conn.execute(f"UPDATE {name} SET {sets} WHERE {where}", params).fetchall()
         result.rows[entry.name] = int(changed[0][0]) if changed else 0
 
 
@@ -159,10 +155,10 @@ def _delete(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version:
     """Delete one version's rows from every registered table whose rows are per version."""
     for entry in versioned_tables():
         schema = entry.schema(contract.name)
-        if table_exists(conn, schema, entry.name):
+        name = writable(conn, schema, entry.name)
+        if name is not None:
             where, params = entry.version_where(contract.name, version)
-            gone = conn.execute(f"DELETE FROM {qualified(schema, entry.name)} WHERE {where}",
-                                params).fetchall()
+            gone = conn.execute(f"DELETE FROM {name} WHERE {where}", params).fetchall()
             result.rows[entry.name] = int(gone[0][0]) if gone else 0
 
 

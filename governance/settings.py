@@ -32,6 +32,11 @@ class Layout:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def warehouse_dir(self) -> Path:
+        """The Parquet warehouse's folder (one file per table and version)."""
+        return self.data_dir / "warehouse"
+
+    @property
     def raw_dir(self) -> Path:
         """The immutable raw store."""
         return self.data_dir / "raw"

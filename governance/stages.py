@@ -110,7 +110,10 @@ def delivery_blockers(conn: duckdb.DuckDBPyConnection, contract: DatasetContract
 def build_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
                     hash_key: str | None, report: TreatmentReport) -> StageResult:
     """Write the treated validated rows to the delivered table (call inside a transaction)."""
-    source = ensure_stage_table(conn, contract, VALIDATED)
+    # Read through the table's public name: the second cursor below is another connection
+    # and must not depend on anything this transaction created (a Parquet session's
+    # private copy). delivery_blockers has checked the version has validated rows.
+    source = qualified(contract.name, VALIDATED)
     columns = [(VERSION_COL, "VARCHAR"), (ROW_ID, "BIGINT"), *delivered_columns(contract)]
     target = ensure_table(conn, contract.name, DELIVERED, columns)
     delete_version(conn, target, version)

@@ -18,6 +18,7 @@ import pyarrow as pa
 from governance.contracts import DatasetContract
 from governance.identifiers import check_column_name, check_version, qualified, quote_ident
 from governance.intake import QuarantinedRecord
+from governance.parquet_store import active
 from governance.tables import (
     QUARANTINE,
     QUARANTINE_COLUMNS,
@@ -60,8 +61,13 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str,
     """Create schema and table if missing, add any newly declared columns; return its name.
 
     Only tables declared in governance/tables.py may be created, so retention and erasure
-    (which loop over that registry) reach every table there is."""
+    (which loop over that registry) reach every table there is. On the Parquet warehouse
+    the name returned is the session's private copy of its version (parquet_store.py):
+    write only through names this function or `writable` returned."""
     check_registered(schema, table)
+    session = active(conn)
+    if session is not None:
+        return session.ensure(schema, table, list(columns))
     name = qualified(schema, table)
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
     cols = list(columns)
@@ -75,6 +81,26 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str,
             # A contract that gained a column: older versions read it as NULL.
             conn.execute(f"ALTER TABLE {name} ADD COLUMN {quote_ident(col)} {typ}")
     return name
+
+
+def writable(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> str | None:
+    """The name to update or delete rows of an existing registered table; None if absent."""
+    check_registered(schema, table)
+    if not table_exists(conn, schema, table):
+        return None
+    session = active(conn)
+    return session.ensure(schema, table, None) if session is not None \
+        else qualified(schema, table)
+
+
+def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """Column names of a table as the connection sees it (empty if it does not exist)."""
+    session = active(conn)
+    if session is not None:
+        return session.columns(schema, table)
+    return [r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
+        "AND table_name = ? ORDER BY ordinal_position", [schema, table]).fetchall()]
 
 
 def ensure_stage_table(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,

@@ -10,6 +10,9 @@ import pytest
 
 from governance.contracts import DatasetContract, load_contracts
 from governance.defaults import default_contracts_dir
+from governance.warehouse import EMBEDDED, WAREHOUSE_ENV
+
+TEST_WAREHOUSE_ENV = "DATAOPS_TEST_WAREHOUSE"
 
 REPO = Path(__file__).resolve().parent.parent
 # Delivery hashes personal columns with a key from the environment; tests use a fixed one.
@@ -43,11 +46,25 @@ def loans(contracts: dict[str, DatasetContract]) -> DatasetContract:
     return contracts["loan_applications"]
 
 
+def suite_backend() -> str:
+    """The backend the suite's data directories and demo use by default."""
+    return os.environ.get(TEST_WAREHOUSE_ENV) or EMBEDDED
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh data directory, also exported as DATAOPS_DATA_DIR."""
+def backend() -> str:
+    """The warehouse backend of `data_dir`: $DATAOPS_TEST_WAREHOUSE (`make test-parquet`
+    runs the whole suite on Parquet), else the embedded file; a test runs on both with
+    `@pytest.mark.parametrize("backend", BACKENDS)`."""
+    return suite_backend()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> Path:
+    """A fresh data directory, also exported as DATAOPS_DATA_DIR (with its backend)."""
     path = tmp_path / "data"
     path.mkdir()
     monkeypatch.setenv("DATAOPS_DATA_DIR", str(path))
+    monkeypatch.setenv(WAREHOUSE_ENV, backend)
     monkeypatch.setenv("DATAOPS_HASH_KEY", "test-hash-key")
     return path

@@ -28,6 +28,8 @@ ALLOWED = {
     ".venv/bin/pytest": "created by `make install`",
     "manifest.json": "one per version in the raw store, under the data directory",
     "holds.json": "the legal holds file, under the data directory",
+    "warehouse/": "the Parquet warehouse's folder, under a data directory that uses it",
+    "warehouse.json": "the data directory's record of its warehouse backend",
     "backup-manifest.json": "written into each backup folder by `dataops backup`",
     ".dagster_home/": "the Dagster instance the Makefile creates beside the data directory",
     "datasheets/index.md": "written by the datasheet job, never committed",

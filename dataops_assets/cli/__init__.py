@@ -22,6 +22,7 @@ from dataops_assets.cli import (
     restore,
     retention,
     scan_pii,
+    sql,
     status,
 )
 from governance.errors import GovernanceError
@@ -29,7 +30,7 @@ from governance.errors import GovernanceError
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
     ingest, reference, scan_pii, retention, hold, audit, export, erase, gold,
-    refresh_requests, redact_text, status, backup, restore, demo, contracts,
+    refresh_requests, redact_text, status, sql, backup, restore, demo, contracts,
 )
 
 DESCRIPTION = """\

@@ -13,11 +13,11 @@ from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
 from dataops_assets.resources import HASH_KEY_ENV
 from governance.audit import AuditLog, audit_path
-from governance.compaction import CompactionError, CompactionResult, compact_warehouse
+from governance.compaction import CompactionError, CompactionResult
 from governance.contracts import find_contract
-from governance.erasure import ErasureError, erase_from_files, erase_subject
+from governance.erasure import ErasureError, erase_from_files, erase_in_warehouse
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
-from governance.storage import transaction
+from governance.warehouse import PARQUET, open_warehouse
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
@@ -27,37 +27,37 @@ def cmd_erase(args: argparse.Namespace) -> int:
     if not sep or not value:
         raise ErasureError("write the key as column=value, e.g. --key email=ann@example.com")
     layout = Layout(data_dir_from_env())
+    warehouse = open_warehouse(layout)
     try:
-        conn = duckdb.connect(str(layout.warehouse))
+        report = erase_in_warehouse(warehouse, layout, contract, column, value,
+                                    os.environ.get(HASH_KEY_ENV, ""))
     except duckdb.IOException as exc:
         raise ErasureError(f"the warehouse is busy ({exc}); retry when no run is writing") \
             from None
-    try:
-        with transaction(conn):
-            report = erase_subject(conn, layout, contract, column, value,
-                                   os.environ.get(HASH_KEY_ENV, ""))
-    finally:
-        conn.close()
     # After the commit: the raw copies, then the warehouse file, lose the subject's bytes.
     unreadable = erase_from_files(layout, contract, column, value, report)
+    compacted: CompactionResult | None = None
+    busy = False
     try:
-        compacted: CompactionResult | None = compact_warehouse(layout.warehouse)
+        compacted = warehouse.compact()
     except CompactionError as exc:
         # The rows are gone and stay gone; only the file's freed blocks wait for a rewrite.
         print(f"warning: {exc}", file=sys.stderr)
-        compacted = None
+        busy = True
     audit(layout.data_dir, "erase", contract.name, None, key_sha256=report.key_hash,
           rows=report.total, versions=len(report.versions),
           raw_rewritten=len(report.raw_rewritten), raw_deleted=len(unreadable),
           references_rewritten=report.references_rewritten,
           landing_files=report.landing_rewritten,
-          warehouse_rewritten=compacted is not None)
+          warehouse_rewritten=not busy)
     for table, rows in report.rows.items():
         print(f"{contract.name}.{table}: {rows} row(s) removed")
     print(f"raw copies rewritten without the subject: {len(report.raw_rewritten)} "
           f"(original digests kept in the manifests); reference samples rewritten: "
           f"{report.references_rewritten}; landing files cleaned: {report.landing_rewritten}")
-    if compacted is not None:
+    if warehouse.kind == PARQUET:
+        print("warehouse: each version's Parquet files were rewritten without the subject")
+    elif compacted is not None:
         print(f"warehouse file rewritten without freed blocks ({compacted.bytes_before:,} "
               f"-> {compacted.bytes_after:,} bytes)")
     if unreadable:
@@ -72,7 +72,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             print(f"  {where}")
     print(f"tombstone {report.key_hash[:16]}... recorded: the subject stays out of "
           "re-materialized and re-ingested versions")
-    return 0 if compacted is not None else 1
+    return 1 if busy else 0
 
 
 def role_exports(data_dir: Path, dataset: str) -> list[str]:

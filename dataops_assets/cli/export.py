@@ -7,8 +7,6 @@ import os
 import re
 from pathlib import Path
 
-import duckdb
-
 from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
 from governance.access import (
@@ -25,6 +23,7 @@ from governance.errors import GovernanceError, UnknownVersionError
 from governance.identifiers import check_version
 from governance.principals import current_principal
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
+from governance.warehouse import open_warehouse
 
 ROLES_FILE_ENV = "DATAOPS_ROLES_FILE"
 
@@ -64,24 +63,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         audit(data_dir, "refuse", contract.name, version, role=role, stage="export",
               reason=reason)
         raise
-    warehouse = Layout(data_dir).warehouse
-    if not warehouse.is_file():
-        raise GovernanceError(f"No warehouse at {warehouse}; deliver a version first "
+    warehouse = open_warehouse(Layout(data_dir))
+    if not warehouse.exists():
+        raise GovernanceError(f"No warehouse in {data_dir}; deliver a version first "
                               "(or set DATAOPS_DATA_DIR)")
-    # Read-only: an export must never change the warehouse, and may run beside the pipeline.
-    try:
-        conn = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.IOException as exc:
-        # DuckDB locks the file while another process (a running pipeline) writes to it.
-        raise GovernanceError(f"Cannot open the warehouse {warehouse}: {exc}") from None
-    try:
-        result = export_version(conn, contract, version, args.role, book, Path(args.out))
-    except (AccessDeniedError, UnknownVersionError):
-        # Every refusal is on the record, with the role and never the requester's data.
-        audit(data_dir, "refuse", contract.name, version, role=role, stage="export")
-        raise
-    finally:
-        conn.close()
+    # Read-only: an export must never change the warehouse, and may run beside the pipeline
+    # (on the DuckDB file it waits for the writer to let go; on Parquet it never waits).
+    with warehouse.reader() as conn:
+        try:
+            result = export_version(conn, contract, version, args.role, book, Path(args.out))
+        except (AccessDeniedError, UnknownVersionError):
+            # Every refusal is on the record, with the role and never the requester's data.
+            audit(data_dir, "refuse", contract.name, version, role=role, stage="export")
+            raise
     # Where the file went, so an erasure later can tell the operator which files to redo.
     audit(data_dir, "export", contract.name, version, role=role, rows=result.rows,
           destination=_destination(Path(args.out)),

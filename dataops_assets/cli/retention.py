@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-import duckdb
-
 from dataops_assets.cli._common import add_verb, dagster_instance
 from dataops_assets.definitions import build_definitions
 from dataops_assets.keys import RETENTION_JOB
@@ -18,6 +16,7 @@ from governance.rawstore import RawStore
 from governance.retention import retention_plan
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 from governance.storage import as_of_utc, now_utc
+from governance.warehouse import open_warehouse
 
 
 def cmd_retention_plan(args: argparse.Namespace) -> int:
@@ -25,11 +24,9 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
     layout = Layout(data_dir_from_env())
     now = as_of_utc(args.as_of) if args.as_of else now_utc()
     holds = HoldBook(layout.holds_file)
-    conn = duckdb.connect(str(layout.warehouse), read_only=True) \
-        if layout.warehouse.exists() else None
     print(f"{'dataset':<20} {'version':<8} {'scope':<15} {'action':<10} {'due':<11} "
           f"status   legal basis")
-    try:
+    with open_warehouse(layout).reader() as conn:
         for contract in load_contracts(contracts_dir_from_env()):
             if args.dataset and contract.name != args.dataset:
                 continue
@@ -40,9 +37,6 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
                 print(f"{item.dataset:<20} {item.version:<8} {item.scope:<15} "
                       f"{item.action:<10} {item.due_at:%Y-%m-%d}  {status:<8} "
                       f"{item.legal_basis}")
-    finally:
-        if conn is not None:
-            conn.close()
     return 0
 
 

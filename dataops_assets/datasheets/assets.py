@@ -2,11 +2,10 @@
 
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets import metadata as md
 from dataops_assets.keys import DATASHEET, PII_SCAN, stage_key
-from dataops_assets.resources import DataStore
+from dataops_assets.resources import DataStore, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.datasheet.facts import gather, previous_version
 from governance.datasheet.render import write_datasheet, write_index
@@ -29,11 +28,11 @@ def build_datasheet_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         contract, DATASHEET, "Datasheet for Datasets (Gebru et al.) of the version, from "
         "measured facts and the contract; regenerated after every pipeline run.",
         kinds={"markdown", "html"}, metadata={}))
-    def datasheet(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+    def datasheet(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                   store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
         out_dir = store.documents_dir
-        with duckdb.get_connection() as conn:
+        with warehouse.session(contract.name, version) as conn:
             facts = gather(conn, store.layout, contract, version)
             before = previous_version(contract, store.layout, version)
             previous = gather(conn, store.layout, contract, before) if before else None

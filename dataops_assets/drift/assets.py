@@ -2,7 +2,6 @@
 handed on to the model team."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
@@ -17,7 +16,7 @@ from dataops_assets.keys import (
     REFRESH_REQUEST,
     stage_key,
 )
-from dataops_assets.resources import DataStore
+from dataops_assets.resources import DataStore, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.drift.measure import (
     RESULTS,
@@ -89,11 +88,11 @@ def build_drift_asset(contract: DatasetContract) -> dg.AssetsDefinition:
 
     # Drift reads the cleaned stage, so a version blocked at validation is still compared.
     @dg.asset(deps=[stage_key(contract.name, CLEANED)], check_specs=[check], **args)
-    def drift(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+    def drift(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
               store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
         raws = store.raw_store()
-        with duckdb.get_connection() as conn:
+        with warehouse.session(contract.name, version) as conn:
             reference = reference_version(conn, contract, spec, version)
             schemas = ({}, {}) if reference is None else tuple(
                 raw_schema(conn, raws.get(contract.name, v).stored_path, contract.file_format)

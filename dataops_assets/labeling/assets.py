@@ -2,12 +2,11 @@
 
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
 from dataops_assets.keys import LABELING, VENDOR_SCORECARD, stage_key
-from dataops_assets.resources import DataStore
+from dataops_assets.resources import DataStore, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.datasheet.render import template, write_text
 from governance.errors import GovernanceError
@@ -77,10 +76,10 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
         for name in LABELING_CHECKS]
 
     @dg.asset(deps=[stage_key(contract.name, VALIDATED)], check_specs=specs, **args)
-    def labeling(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+    def labeling(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                  store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
-        with duckdb.get_connection() as conn:
+        with warehouse.session(contract.name, version) as conn:
             try:
                 result = measure_batch(conn, store.layout, contract, spec, version)
             except GovernanceError as exc:
@@ -135,10 +134,10 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
         metadata={**md.contract_link(contract), "dagster/table_name": f"main.{SCORECARD}"})
 
     @dg.asset(deps=[stage_key(contract.name, LABELING)], **args)
-    def vendor_scorecard(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+    def vendor_scorecard(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                          store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
-        with duckdb.get_connection() as conn:
+        with warehouse.session(contract.name, version) as conn:
             with transaction(conn):
                 card = build_scorecard(conn, contract.name, version, spec, accuracy_target)
             lab = scorecard_context(conn, contract.name, version)

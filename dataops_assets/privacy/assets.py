@@ -3,12 +3,11 @@
 from datetime import UTC
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
 from dataops_assets.keys import CHECK_PII_DECLARED, PII_SCAN, stage_key
-from dataops_assets.resources import DataStore, PrivacySettings
+from dataops_assets.resources import DataStore, PrivacySettings, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.errors import GovernanceError
 from governance.identifiers import qualified
@@ -19,7 +18,7 @@ from governance.stages import INTAKE
 from governance.storage import now_utc, transaction
 
 
-def _scan(contract: DatasetContract, store: DataStore, duckdb: DuckDBResource, version: str,
+def _scan(contract: DatasetContract, store: DataStore, warehouse: WarehouseResource, version: str,
           model: str, context: dg.AssetExecutionContext) -> ScanResult:
     raw = store.raw_store().get(contract.name, version)
     try:
@@ -31,7 +30,7 @@ def _scan(contract: DatasetContract, store: DataStore, duckdb: DuckDBResource, v
                             "file); scanning the intake table instead")
     except GovernanceError as exc:
         context.log.warning(f"raw batch not scannable ({exc}); scanning the intake table")
-    with duckdb.get_connection() as conn:
+    with warehouse.session(contract.name, version) as conn:
         return scan_table(conn, qualified(contract.name, INTAKE), version,
                           contract.column_names, model=model)
 
@@ -64,13 +63,13 @@ def build_pii_scan(contract: DatasetContract) -> dg.AssetsDefinition:
         "prevalence per column, compared with what the contract declares.",
         kinds={"presidio", "duckdb"},
         metadata={"dagster/column_schema": md.column_schema(contract)}))
-    def pii_scan(context: dg.AssetExecutionContext, duckdb: DuckDBResource, store: DataStore,
+    def pii_scan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: DataStore,
                  privacy: PrivacySettings) -> dg.MaterializeResult:
         version = context.partition_key
-        scan = _scan(contract, store, duckdb, version, privacy.spacy_model, context)
+        scan = _scan(contract, store, warehouse, version, privacy.spacy_model, context)
         report = compare(contract, scan)
         now = now_utc()
-        with duckdb.get_connection() as conn, transaction(conn):
+        with warehouse.session(contract.name, version) as conn, transaction(conn):
             write_findings(conn, contract, version, scan, now)
             write_outcomes(conn, contract.name, version, [CheckOutcome(
                 CHECK_PII_DECLARED, "error", True, report.passed, scan.rows,

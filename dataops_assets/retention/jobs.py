@@ -2,12 +2,10 @@
 
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets.auditing import audit
 from dataops_assets.keys import DUCKDB_POOL, RETENTION_JOB, RETENTION_SCHEDULE, partitions_name
-from dataops_assets.resources import DataStore
-from governance.compaction import compact_warehouse
+from dataops_assets.resources import DataStore, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.holds import HoldBook
 from governance.retention import VERSION_SCOPE, enforce_item, retention_plan
@@ -26,38 +24,41 @@ def build_retention_defs(contracts: list[DatasetContract]) -> dg.Definitions:
     @dg.op(pool=DUCKDB_POOL, description="Purge or anonymize every version and column whose "
            "retention has ended, except versions under legal hold.")
     def enforce_retention(context: dg.OpExecutionContext, config: RetentionConfig,
-                          duckdb: DuckDBResource, store: DataStore) -> dg.Output[int]:
+                          warehouse: WarehouseResource, store: DataStore) -> dg.Output[int]:
         now = as_of_utc(config.as_of) if config.as_of else now_utc()
         holds = HoldBook(store.layout.holds_file)
         enforced = 0
-        with duckdb.get_connection() as conn:
-            for contract in contracts:
-                versions = store.raw_store().versions(contract.name)
-                for item in retention_plan(contract, versions, holds, conn):
-                    if item.held and item.due_at <= now:
-                        context.log.info(f"{item.dataset} {item.version}: retention due but "
-                                         "under legal hold; left untouched")
-                    if not item.due(now):
-                        continue
-                    with transaction(conn):
-                        result = enforce_item(conn, store.layout, contract, item, now)
-                    enforced += 1
-                    audit(store.data_dir, "purge", contract.name, item.version,
-                          scope="version" if item.scope == VERSION_SCOPE else item.scope,
-                          effect=item.action, rows=sum(result.rows.values()),
-                          raw_deleted=result.raw_deleted, raw_redacted=result.raw_redacted)
-                    if item.scope == VERSION_SCOPE and item.action == "delete":
-                        context.instance.delete_dynamic_partition(
-                            partitions_name(contract.name), item.version)
-                    context.log.info(
-                        f"{item.dataset} {item.version} {item.scope}: {item.action} "
-                        f"(due {item.due_at:%Y-%m-%d}, {item.legal_basis}); rows "
-                        f"{sum(result.rows.values())}, raw deleted {result.raw_deleted}")
+        for contract in contracts:
+            versions = store.raw_store().versions(contract.name)
+            with warehouse.reader() as conn:
+                plan = retention_plan(contract, versions, holds, conn)
+            for item in plan:
+                if item.held and item.due_at <= now:
+                    context.log.info(f"{item.dataset} {item.version}: retention due but "
+                                     "under legal hold; left untouched")
+                if not item.due(now):
+                    continue
+                with warehouse.session(contract.name, item.version) as conn, \
+                        transaction(conn):
+                    result = enforce_item(conn, store.layout, contract, item, now)
+                enforced += 1
+                audit(store.data_dir, "purge", contract.name, item.version,
+                      scope="version" if item.scope == VERSION_SCOPE else item.scope,
+                      effect=item.action, rows=sum(result.rows.values()),
+                      raw_deleted=result.raw_deleted, raw_redacted=result.raw_redacted)
+                if item.scope == VERSION_SCOPE and item.action == "delete":
+                    context.instance.delete_dynamic_partition(
+                        partitions_name(contract.name), item.version)
+                context.log.info(
+                    f"{item.dataset} {item.version} {item.scope}: {item.action} "
+                    f"(due {item.due_at:%Y-%m-%d}, {item.legal_basis}); rows "
+                    f"{sum(result.rows.values())}, raw deleted {result.raw_deleted}")
         metadata: dict[str, object] = {"items_enforced": enforced,
                                        "as_of": now.isoformat(timespec="seconds")}
-        if enforced:
-            # The connection is closed: rewrite the file so purged rows leave no bytes.
-            compacted = compact_warehouse(store.layout.warehouse)
+        # Connections are closed: rewrite the DuckDB file so purged rows leave no bytes
+        # (the Parquet backend already wrote whole new files).
+        compacted = warehouse.open().compact() if enforced else None
+        if compacted is not None:
             metadata["warehouse_bytes"] = compacted.bytes_after
             metadata["rewrite_seconds"] = round(compacted.seconds, 3)
         return dg.Output(enforced, metadata=metadata)

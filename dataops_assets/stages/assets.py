@@ -3,13 +3,12 @@
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
 from dataops_assets.keys import META_QUARANTINE_BY_REASON, META_RECORDS_QUARANTINED, stage_key
 from dataops_assets.recording import record_stage
-from dataops_assets.resources import DataStore, PrivacySettings
+from dataops_assets.resources import DataStore, PrivacySettings, WarehouseResource
 from dataops_assets.stages import checks
 from governance.contracts import DatasetContract
 from governance.erasure import drop_erased, tombstones
@@ -47,7 +46,7 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
     @dg.asset(**md.asset_args(
         contract, INTAKE, "the raw batch parsed and typed by the contract; unreadable records "
         "are quarantined with their line and reason."))
-    def intake(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+    def intake(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                store: DataStore, privacy: PrivacySettings) -> dg.MaterializeResult:
         version = context.partition_key
         raw = store.raw_store().get(contract.name, version)
@@ -63,7 +62,7 @@ def build_intake(contract: DatasetContract) -> dg.AssetsDefinition:
             "source_path": dg.MetadataValue.path(raw.source_path),
             "raw_path": dg.MetadataValue.path(raw.stored_path),
         }
-        with duckdb.get_connection() as conn:
+        with warehouse.session(contract.name, version) as conn:
             table = ensure_stage_table(conn, contract, INTAKE)
             try:
                 # Subjects who asked for erasure stay out, whichever file they come from.
@@ -114,10 +113,11 @@ def build_cleaned_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     @dg.asset(deps=[upstream], **md.asset_args(
         contract, CLEANED, "contract cleaning steps (trim, case, empty to null) applied and "
         "exact duplicate records removed."))
-    def cleaned(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+    def cleaned(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 store: DataStore) -> dg.MaterializeResult:
-        with duckdb.get_connection() as conn, transaction(conn):
-            result = build_cleaned(conn, contract, context.partition_key)
+        version = context.partition_key
+        with warehouse.session(contract.name, version) as conn, transaction(conn):
+            result = build_cleaned(conn, contract, version)
         record_stage(context, store, contract, CLEANED, rows=result.rows_out,
                      duplicates_removed=result.removed)
         return dg.MaterializeResult(metadata={
@@ -141,13 +141,13 @@ def build_validated_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         contract, VALIDATED, "cleaned rows conformed to the contract; the quality checks on "
         "this asset decide whether the version may be delivered.",
         freshness_policy=checks.freshness_policy(contract)))
-    def validated(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+    def validated(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                   store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key
         raw = store.raw_store().get(contract.name, version)
         reference = store.layout.reference_file(contract.name, version)
         now = now_utc()
-        with duckdb.get_connection() as conn, transaction(conn):
+        with warehouse.session(contract.name, version) as conn, transaction(conn):
             result = build_validated(conn, contract, version)
             problems = quarantine_count(conn, contract.name, version)
             quality = evaluate_version(

@@ -8,7 +8,6 @@ plan (gate, split into row chunks) -> treat, one step per chunk, any worker -> c
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from dataops_assets import metadata as md
 from dataops_assets.auditing import audit
@@ -28,7 +27,7 @@ from dataops_assets.keys import (
     stage_key,
 )
 from dataops_assets.recording import record_stage
-from dataops_assets.resources import DataStore, PrivacySettings
+from dataops_assets.resources import DataStore, PrivacySettings, WarehouseResource
 from governance.chunking import (
     Chunk,
     ChunkMismatchError,
@@ -76,12 +75,12 @@ def _plan_op(contract: DatasetContract, upstream: list[str]) -> dg.OpDefinition:
     @dg.op(name=delivery_op_name(contract.name, DELIVERY_PLAN), pool=DUCKDB_POOL,
            ins={name: dg.In(dg.Nothing) for name in upstream},
            out={"chunks": dg.DynamicOut(dict), "plan": dg.Out(list)})
-    def plan(context: dg.OpExecutionContext, duckdb: DuckDBResource,
+    def plan(context: dg.OpExecutionContext, warehouse: WarehouseResource,
              store: DataStore) -> Any:
         version = context.partition_key
         folder = staging_dir(store.data_dir, contract.name, version, context.run_id)
         try:
-            with duckdb.get_connection() as conn:
+            with warehouse.session(contract.name, version) as conn:
                 # Before any chunk is treated: a blocked version costs no redaction.
                 _refuse_if_blocked(conn, store, contract, version)
                 chunks = plan_chunks(conn, contract, version, chunk_rows_setting())
@@ -126,15 +125,15 @@ def _combine_op(contract: DatasetContract, check_output: str) -> dg.OpDefinition
 
     @dg.op(name=delivery_op_name(contract.name, DELIVERY_COMBINE), pool=DUCKDB_POOL,
            out={"result": dg.Out(dg.Nothing), check_output: dg.Out(dg.Nothing)})
-    def combine(context: dg.OpExecutionContext, duckdb: DuckDBResource, store: DataStore,
-                privacy: PrivacySettings, plan: list, results: list) -> Any:
+    def combine(context: dg.OpExecutionContext, warehouse: WarehouseResource,
+                store: DataStore, privacy: PrivacySettings, plan: list, results: list) -> Any:
         version = context.partition_key
         export = store.layout.delivered_file(contract.name, version)
         folder = staging_dir(store.data_dir, contract.name, version, context.run_id)
         chunks = [Chunk.from_dict(c) for c in plan]
         report = TreatmentReport()
         try:
-            with duckdb.get_connection() as conn:
+            with warehouse.session(contract.name, version) as conn:
                 # Checked again: the version may have been blocked while chunks were treated.
                 _refuse_if_blocked(conn, store, contract, version)
                 with transaction(conn):
@@ -209,7 +208,7 @@ def build_delivered_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         "blocking check fails.",
         metadata={**md.contract_link(contract),
                   "dagster/column_schema": md.delivered_schema(contract)})
-    args.pop("pool")  # set per op: the treat steps take no warehouse slot
+    args.pop("pool", None)  # set per op: the treat steps take no warehouse slot
     rescan = dg.AssetCheckSpec(
         CHECK_PII_RESCAN, asset=stage_key(contract.name, DELIVERED), blocking=True,
         description="A fresh Presidio scan of the delivered table finds personal data only in "

@@ -16,12 +16,21 @@ export DATAOPS_REDIS_PORT="${DATAOPS_REDIS_PORT:-56379}"
 export DATAOPS_CELERY_BROKER="${DATAOPS_CELERY_BROKER:-redis://127.0.0.1:$DATAOPS_REDIS_PORT/0}"
 export DATAOPS_CELERY_BACKEND="${DATAOPS_CELERY_BACKEND:-redis://127.0.0.1:$DATAOPS_REDIS_PORT/1}"
 export DATAOPS_CLUSTER_WORKERS="${DATAOPS_CLUSTER_WORKERS:-2}"
+# The cluster's webserver: loopback, and not `make run`'s port 3000, so both can run at once.
+export DATAOPS_CLUSTER_WEB_HOST="${DATAOPS_CLUSTER_WEB_HOST:-127.0.0.1}"
+export DATAOPS_CLUSTER_WEB_PORT="${DATAOPS_CLUSTER_WEB_PORT:-3300}"
+# Several runs write at once here: one immutable Parquet file per dataset version (README,
+# "Scale out"). Until that backend exists the DuckDB file is used, its duckdb_writer pool of
+# 1 (dagster.yaml) serialising the writes.
+export DATAOPS_WAREHOUSE="${DATAOPS_WAREHOUSE:-parquet}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 VENV_BIN="${VENV_BIN:-$REPO_DIR/.venv/bin}"
 PGDATA_DIR="$DATAOPS_CLUSTER_DIR/pgdata"
 PG_SOCKET_DIR="$DATAOPS_CLUSTER_DIR/pgsocket"
 RUN_DIR="$DATAOPS_CLUSTER_DIR/run"
 LOG_DIR="$DATAOPS_CLUSTER_DIR/logs"
+# Name of the environment variable up.sh gives every process it starts (see down.sh).
+STARTED_MARK=DATAOPS_CLUSTER_STARTED_BY
 
 # PostgreSQL refuses to run as root: as root, its files belong to (and it runs as) postgres.
 as_pg() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the local cluster profile: a throwaway PostgreSQL cluster under the data directory,
-# Redis on a loopback port and DATAOPS_CLUSTER_WORKERS Celery workers (one process each).
+# Redis on a loopback port, DATAOPS_CLUSTER_WORKERS Celery workers (one process each), the
+# Dagster daemon (launches queued runs, runs sensors) and the webserver (loopback only).
 # Every process started leaves a pid file under $DATAOPS_CLUSTER_DIR/run; down.sh stops them.
 # If any step fails, whatever this script already started is stopped again (trap).
 set -euo pipefail
@@ -11,10 +12,15 @@ if [ -z "${DATAOPS_PG_PASSWORD:-}" ]; then
   echo "DATAOPS_PG_PASSWORD is not set: the cluster's PostgreSQL needs a password" >&2
   exit 2
 fi
-trap 'echo "cluster start failed; stopping what was started" >&2; "$HERE/down.sh"' ERR
+# down.sh must not count this script (or itself) among the processes it started.
+trap 'echo "cluster start failed; stopping what was started" >&2
+      env -u "$STARTED_MARK" "$HERE/down.sh"' ERR
+# Every process started from here on carries this marker in its environment, and so do their
+# children (code servers, run workers): down.sh finds any left over by it, whatever its name.
+export "$STARTED_MARK=$DATAOPS_CLUSTER_DIR"
 
 mkdir -p "$DATAOPS_CLUSTER_DIR" "$RUN_DIR" "$LOG_DIR" "$DATAOPS_CLUSTER_HOME"
-cp "$HERE/dagster.yaml" "$DATAOPS_CLUSTER_HOME/dagster.yaml"
+cp "$HERE/dagster.yaml" "$HERE/workspace.yaml" "$DATAOPS_CLUSTER_HOME/"
 
 # PostgreSQL: initdb once, then start on loopback and a private socket folder.
 if [ ! -s "$PGDATA_DIR/PG_VERSION" ]; then
@@ -75,3 +81,34 @@ for _ in $(seq 120); do
 done
 [ "$ready" -ge "$DATAOPS_CLUSTER_WORKERS" ] || { echo "workers did not start" >&2; false; }
 echo "$DATAOPS_CLUSTER_WORKERS Celery workers ready (logs: $LOG_DIR)"
+
+# Daemon and webserver: each in its own process group (setsid), so down.sh stops them with
+# the code servers and run workers they spawn. Standard input from /dev/null: they never read.
+start_group() {  # name, command...: start in a new session, pid (= group id) in the pid file
+  local name=$1 pidfile="$RUN_DIR/$1.pid"
+  shift
+  if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  setsid "$@" </dev/null >"$LOG_DIR/$name.log" 2>&1 &
+  echo $! >"$pidfile"
+}
+cd "$DATAOPS_CLUSTER_HOME"  # where Dagster puts its own scratch files, never the repository
+start_group daemon "$VENV_BIN/dagster-daemon" run -w "$DATAOPS_CLUSTER_HOME/workspace.yaml"
+start_group webserver "$VENV_BIN/dagster-webserver" -h "$DATAOPS_CLUSTER_WEB_HOST" \
+  -p "$DATAOPS_CLUSTER_WEB_PORT" -w "$DATAOPS_CLUSTER_HOME/workspace.yaml"
+# Ready when the webserver has loaded the code location (runs can then be submitted).
+for _ in $(seq 240); do
+  kill -0 "$(cat "$RUN_DIR/webserver.pid")" 2>/dev/null || break
+  state=$("$VENV_BIN/python" "$HERE/location_state.py" "$DATAOPS_CLUSTER_WEB_HOST" \
+          "$DATAOPS_CLUSTER_WEB_PORT" dataops_cluster || true)
+  case "$state" in loaded|error) break ;; esac
+  sleep 1
+done
+if [ "${state:-}" != loaded ]; then
+  echo "the webserver did not load the code location (${state:-no answer}); see" \
+       "$LOG_DIR/webserver.log" >&2
+  false
+fi
+kill -0 "$(cat "$RUN_DIR/daemon.pid")" 2>/dev/null || {
+  echo "the daemon stopped; see $LOG_DIR/daemon.log" >&2; false; }
+echo "daemon and webserver on http://$DATAOPS_CLUSTER_WEB_HOST:$DATAOPS_CLUSTER_WEB_PORT" \
+  "(code location loaded)"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import pytest
@@ -14,7 +16,8 @@ import yaml
 
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.run import run_demo
-from tests.conftest import CONTRACTS_DIR, REPO
+from governance.warehouse import EMBEDDED, PARQUET, WAREHOUSE_ENV
+from tests.conftest import CONTRACTS_DIR, REPO, suite_backend
 
 
 @pytest.fixture
@@ -39,18 +42,41 @@ class DemoRun:
     errors: str = ""  # what the demo wrote to standard error
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
-    """Run the whole demo once (it takes about a minute) and share the result."""
-    root = tmp_path_factory.mktemp("demo")
+def _demo(root: Path, backend: str) -> Iterator[DemoRun]:
     (root / "home").mkdir()
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
-    with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
+    with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance, \
+            mock.patch.dict(os.environ, {WAREHOUSE_ENV: backend}):
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = run_demo(root / "data", CONTRACTS_DIR, instance)
         yield DemoRun(root / "data", root / "data" / "demo_source", instance, out.getvalue(),
                       code, err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    """Run the whole demo once (it takes about a minute) and share the result."""
+    yield from _demo(tmp_path_factory.mktemp("demo"), suite_backend())
+
+
+@pytest.fixture(scope="session")
+def demo_other(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    """The same demo on the other warehouse backend than the suite's."""
+    other = EMBEDDED if suite_backend() == PARQUET else PARQUET
+    yield from _demo(tmp_path_factory.mktemp("demo_other"), other)
+
+
+@pytest.fixture(scope="session")
+def demo_parquet(request: pytest.FixtureRequest) -> DemoRun:
+    """The demo on the Parquet warehouse (one file per table and version)."""
+    return request.getfixturevalue("demo" if suite_backend() == PARQUET else "demo_other")
+
+
+@pytest.fixture(scope="session")
+def demo_embedded(request: pytest.FixtureRequest) -> DemoRun:
+    """The demo on the embedded DuckDB file."""
+    return request.getfixturevalue("demo" if suite_backend() == EMBEDDED else "demo_other")
 
 
 @pytest.fixture

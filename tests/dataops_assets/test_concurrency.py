@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dataops_assets.demo.generate import generate_demo
 from governance.settings import Layout
+from governance.warehouse import open_warehouse
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_overlapping_runs_queue_for_the_duckdb_writer_slot(tmp_path, data_dir):
     # At least one step had to wait for the slot: the runs really overlapped.
     assert any("Step blocked by limit for pool duckdb_writer" in out for out in outputs)
     assert not any("Could not set lock" in out for out in outputs)
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         assert conn.execute('SELECT count(*) FROM "support_tickets"."intake"').fetchall() \
             == [(2000,)]
         assert conn.execute('SELECT count(*) FROM "loan_applications"."intake"').fetchall() \

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import yaml
 
 from dataops_assets.cli import main
@@ -16,6 +15,7 @@ from dataops_assets.runner import run_version
 from governance.contracts import load_contracts
 from governance.rawstore import RawStore
 from governance.settings import Layout
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR, REPO
 
 
@@ -41,7 +41,7 @@ def test_retention_erasure_and_rematerialization_on_a_copy_leave_the_original_al
         for contract in load_contracts(CONTRACTS_DIR):
             versions = [v.version for v in RawStore(Layout(copy).raw_dir).versions(contract.name)]
             instance.add_dynamic_partitions(f"{contract.name}_versions", versions)
-        with duckdb.connect(str(Layout(copy).warehouse), read_only=True) as conn:
+        with open_warehouse(Layout(copy)).reader() as conn:
             email = conn.execute("SELECT customer_email FROM support_tickets.validated "
                                  "WHERE customer_email IS NOT NULL LIMIT 1").fetchone()[0]
         assert main(["erase", "--dataset", "support_tickets", "--key",

@@ -31,6 +31,7 @@ from governance.holds import HoldBook
 from governance.rawstore import RawStore
 from governance.settings import Layout
 from governance.tables import TABLES, registered, table
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR, REPO
 
 NAME = "Zebulon Quartermaine-Ffoulkes"
@@ -106,7 +107,7 @@ def _folders(demo: Demo) -> list[Path]:
 
 def test_every_table_in_the_warehouse_is_in_the_registry(demo_copy):
     datasets = {c.name for c in load_contracts(CONTRACTS_DIR)}
-    with duckdb.connect(str(Layout(demo_copy.data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(demo_copy.data_dir)).reader() as conn:
         found = conn.execute("SELECT table_schema, table_name FROM information_schema.tables "
                              "WHERE table_catalog = current_database()").fetchall()
         unknown = [f"{s}.{t}" for s, t in found if not registered(s, t, datasets)]
@@ -167,7 +168,7 @@ def _personal_values(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], s
 def test_retention_far_ahead_leaves_no_row_and_no_byte_of_purged_versions(demo_copy,
                                                                           monkeypatch, capsys):
     layout = Layout(demo_copy.data_dir)
-    with duckdb.connect(str(layout.warehouse), read_only=True) as conn:
+    with open_warehouse(layout).reader() as conn:
         values = _personal_values(conn)
     kept = values.pop(HELD, set())
     purged = sorted({v for vs in values.values() for v in vs} - kept)
@@ -180,7 +181,7 @@ def test_retention_far_ahead_leaves_no_row_and_no_byte_of_purged_versions(demo_c
     purges = {(e.dataset, e.version) for e in AuditLog(audit_path(layout.data_dir)).entries(
         action="purge") if e.details["scope"] == "version" and e.details["effect"] == "delete"}
     assert ("support_tickets", "v1") in purges and HELD not in purges
-    with duckdb.connect(str(layout.warehouse), read_only=True) as conn:
+    with open_warehouse(layout).reader() as conn:
         # Every table, found in the warehouse rather than in the registry.
         for schema, name in conn.execute("SELECT table_schema, table_name FROM "
                                          "information_schema.tables").fetchall():

@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from dataops_assets.definitions import build_definitions
 from dataops_assets.runner import tick_drift_sensor
 from governance.contracts import find_contract
 from governance.drift.refresh import DISPATCHED, RefreshLedger
 from governance.settings import Layout
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR
 
 LOANS = "loan_applications"
 
 
 def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         return conn.execute(sql, params or []).fetchall()
 
 

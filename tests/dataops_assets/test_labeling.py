@@ -6,19 +6,19 @@ import os
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
 from dataops_assets.definitions import build_definitions
 from governance.labeling.sampling import sample_size_for_proportion
 from governance.settings import Layout
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR
 
 DATASET = "support_ticket_labels"
 
 
 def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         return conn.execute(sql, params or []).fetchall()
 
 

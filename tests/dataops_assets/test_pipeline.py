@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,10 +14,11 @@ from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import run_version
 from governance.rawstore import RawStore
 from governance.settings import Layout
+from governance.warehouse import BACKENDS, open_warehouse
 
 
 def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         return conn.execute(sql, params or []).fetchall()
 
 
@@ -92,6 +92,7 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_unreadable_file_fails_intake_keeps_raw_and_delivers_nothing(
         case, tmp_path, data_dir, instance, defs, contracts, good_batch):
     make, message = BAD_INPUTS[case]
@@ -124,6 +125,7 @@ ROW_DEFECTS = {
 
 
 @pytest.mark.parametrize("case", sorted(ROW_DEFECTS))
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_bad_rows_are_quarantined_and_block_delivery(
         case, tmp_path, data_dir, instance, defs, contracts, good_batch):
     make, line, column = ROW_DEFECTS[case]
@@ -152,6 +154,7 @@ def test_bad_rows_are_quarantined_and_block_delivery(
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_parquet_and_jsonl_batches_of_a_csv_contract_are_delivered(
         suffix, tmp_path, data_dir, instance, defs, contracts):
     import csv

@@ -7,12 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pyarrow.parquet as pq
 
 from governance.audit import audit_path
 from governance.settings import Layout
 from governance.tables import table as registry_entry
+from governance.warehouse import open_warehouse
 from tests.dataops_assets.test_quality_checks import _run_for
 
 
@@ -28,7 +28,7 @@ def _evaluation(instance, dataset: str, version: str, stage: str, check: str):
 
 
 def test_findings_have_the_right_entity_types(demo):
-    with duckdb.connect(str(Layout(demo.data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(demo.data_dir)).reader() as conn:
         found = dict(conn.execute(
             "SELECT column_name, first(entity ORDER BY prevalence DESC) FROM "
             "loan_applications.pii_findings WHERE _version = 'v1' AND detected_personal "
@@ -90,7 +90,7 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
     layout = Layout(demo.data_dir)
     for path in (audit_path(demo.data_dir), layout.lineage_file):
         haystacks[str(path)] = path.read_text()
-    with duckdb.connect(str(layout.warehouse), read_only=True) as conn:
+    with open_warehouse(layout).reader() as conn:
         # Every table the registry says holds no personal values, as the warehouse has them.
         for schema, name in conn.execute("SELECT table_schema, table_name FROM "
                                          "information_schema.tables").fetchall():

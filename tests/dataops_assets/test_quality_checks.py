@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dagster as dg
-import duckdb
 
 from governance.contracts import load_contracts
 from governance.identifiers import qualified
@@ -12,6 +11,7 @@ from governance.quality.pandera_engine import load_frame, validate_frame
 from governance.quality.rules import quality_spec
 from governance.quality.sql_engine import validate_table
 from governance.settings import Layout
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR
 
 
@@ -71,7 +71,7 @@ def test_warning_family_does_not_block(demo):
 
 def test_quality_metrics_hold_every_dimension_for_every_version(demo):
     data_dir, instance = demo.data_dir, demo.instance
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         rows = conn.execute("SELECT dataset, version, dimension FROM quality_metrics "
                             "WHERE \"column\" = '*' AND value IS NOT NULL").fetchall()
         missed = conn.execute("SELECT dataset, version, dimension FROM quality_metrics "
@@ -95,7 +95,7 @@ def test_quality_metrics_hold_every_dimension_for_every_version(demo):
 def test_pandera_and_sql_engines_agree_on_the_demo(demo):
     data_dir = demo.data_dir
     contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         for name, contract in contracts.items():
             spec = quality_spec(contract)
             table = qualified(name, "validated")

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -27,6 +26,7 @@ from governance.pii.treatment import keyed_hash
 from governance.rawstore import RawStore, sha256_file
 from governance.settings import Layout
 from governance.storage import now_utc
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR, REPO
 
 STAGES = ("intake", "cleaned", "validated", "delivered")
@@ -73,7 +73,7 @@ def setup(tmp_path_factory) -> Iterator[Setup]:
 
 
 def _count(data_dir: Path, table: str, where: str, params: list) -> int:
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         return conn.execute(f'SELECT count(*) FROM "support_tickets"."{table}" WHERE {where}',
                             params).fetchall()[0][0]
 

@@ -6,12 +6,12 @@ import hashlib
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from dataops_assets.cli import main
 from dataops_assets.definitions import build_definitions
 from dataops_assets.runner import run_version
 from governance.settings import Layout
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR
 
 
@@ -21,7 +21,7 @@ def _sha(path: Path) -> str:
 
 def _delivered_rows(data_dir: Path, dataset: str, version: str) -> str:
     """A digest of the delivered table's rows of one version, in a fixed order."""
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         rows = conn.execute(f'SELECT * FROM "{dataset}"."delivered" WHERE _version = ? '
                             "ORDER BY _row_id", [version]).fetchall()
     assert rows

@@ -37,7 +37,7 @@ def test_the_verbs_are_the_documented_ones():
     top = sorted(path[0] for path in VERB_PATHS if len(path) == 1)
     assert top == ["audit", "backup", "contracts", "demo", "erase", "export", "gold", "hold",
                    "ingest", "redact-text", "reference", "refresh-requests", "restore",
-                   "retention", "scan-pii", "status"]
+                   "retention", "scan-pii", "sql", "status"]
     assert ("audit", "verify") in VERB_PATHS and ("hold", "list") in VERB_PATHS
     assert ("retention", "plan") in VERB_PATHS
 

@@ -19,8 +19,9 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
-def locked_warehouse(demo):
+def locked_warehouse(demo_embedded):
     """Another process holds DuckDB's write lock on the warehouse, as a running run does."""
+    demo = demo_embedded
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time; conn = duckdb.connect(sys.argv[1]); "
          "print('locked', flush=True); time.sleep(120)", str(Layout(demo.data_dir).warehouse)],
@@ -32,7 +33,8 @@ def locked_warehouse(demo):
 
 
 def test_status_says_why_demo_versions_were_blocked_while_the_warehouse_is_locked(
-        demo, locked_warehouse, monkeypatch):
+        demo_embedded, locked_warehouse, monkeypatch):
+    demo = demo_embedded
     import duckdb
 
     with pytest.raises(duckdb.IOException):  # the lock is real
@@ -64,7 +66,8 @@ def test_status_says_why_demo_versions_were_blocked_while_the_warehouse_is_locke
 
 
 @pytest.mark.e2e
-def test_status_command_prints_reasons_and_json(demo, locked_warehouse):
+def test_status_command_prints_reasons_and_json(demo_embedded, locked_warehouse):
+    demo = demo_embedded
     env = {**os.environ, "DAGSTER_HOME": str(demo.data_dir.parent / "home"),
            "DATAOPS_DATA_DIR": str(demo.data_dir)}
 
