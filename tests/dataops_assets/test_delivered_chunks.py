@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
 import pytest
 
 from dataops_assets.demo.generate import generate_demo
@@ -21,6 +22,8 @@ from governance.pii.treatment import TreatmentReport
 from governance.rawstore import RawStore
 from governance.settings import Layout
 from governance.stages import build_delivered
+from governance.storage import ensure_stage_table
+from governance.warehouse import BACKENDS, open_warehouse
 
 ROWS = 150
 
@@ -53,6 +56,13 @@ def _delivered_rows(conn: duckdb.DuckDBPyConnection, version: str) -> list[tuple
                         "ORDER BY _row_id", [version]).fetchall()
 
 
+def _validated(data_dir: Path, version: str) -> pa.Table:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
+        return conn.sql('SELECT * FROM "support_tickets"."validated" WHERE _version = ?',
+                        params=[version]).to_arrow_table()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_chunked_delivery_runs_one_step_per_chunk_and_equals_unchunked(
         monkeypatch, data_dir, instance, defs, contracts, fresh_batch):
     monkeypatch.setenv(CHUNK_ROWS_ENV, "40")
@@ -67,18 +77,22 @@ def test_chunked_delivery_runs_one_step_per_chunk_and_equals_unchunked(
     assert event.metadata["spans_redacted"].value  # redaction ran in the chunk steps
     layout = Layout(data_dir)
     assert not (data_dir / "staging").exists()  # no chunk files, no empty folders left
-    with duckdb.connect(str(layout.warehouse)) as conn:
+    with open_warehouse(layout).reader() as conn:
         chunked = _delivered_rows(conn, version)
-        assert len(chunked) == ROWS
-        # The same version delivered the old way, in one pass, then rolled back.
-        conn.execute("BEGIN TRANSACTION")
-        build_delivered(conn, contracts["support_tickets"], version,
+    assert len(chunked) == ROWS
+    # The same validated rows delivered the old way, in one pass, in a scratch database.
+    validated = _validated(data_dir, version)
+    with duckdb.connect() as scratch:
+        target = ensure_stage_table(scratch, contracts["support_tickets"], "validated")
+        scratch.register("_v", validated)
+        scratch.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _v")
+        build_delivered(scratch, contracts["support_tickets"], version,
                         os.environ[HASH_KEY_ENV], TreatmentReport())
-        whole = _delivered_rows(conn, version)
-        conn.execute("ROLLBACK")
+        whole = _delivered_rows(scratch, version)
     assert chunked == whole
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_failed_chunk_delivers_nothing_and_leaves_no_staging(
         monkeypatch, data_dir, instance, defs, contracts, fresh_batch):
     monkeypatch.setenv(CHUNK_ROWS_ENV, "50")
@@ -95,7 +109,7 @@ def test_failed_chunk_delivers_nothing_and_leaves_no_staging(
     assert "delivered" not in outcome.materialized
     assert not Layout(data_dir).delivered_file("support_tickets", version).exists()
     assert not (data_dir / "staging" / "support_tickets" / version).exists()
-    with duckdb.connect(str(Layout(data_dir).warehouse), read_only=True) as conn:
+    with open_warehouse(Layout(data_dir)).reader() as conn:
         tables = conn.execute("SELECT table_name FROM information_schema.tables "
                               "WHERE table_schema = 'support_tickets'").fetchall()
         assert ("delivered",) not in tables or not _delivered_rows(conn, version)
