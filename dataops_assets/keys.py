@@ -31,6 +31,12 @@ WAREHOUSE_RESOURCE = "warehouse"
 STORE_RESOURCE = "store"
 PRIVACY_RESOURCE = "privacy"
 
+# Ops of the chunked delivered graph (dataops_assets/stages/delivered.py), per dataset.
+DELIVERY_PLAN = "plan"
+DELIVERY_TREAT = "treat"
+DELIVERY_COMBINE = "combine"
+DELIVERY_OPS = (DELIVERY_PLAN, DELIVERY_TREAT, DELIVERY_COMBINE)
+
 # Asset check names.
 CHECK_INTAKE_COMPLETE = "intake_complete"
 CHECK_PII_DECLARED = "pii_declared"
@@ -85,6 +91,23 @@ def partitions_name(dataset: str) -> str:
 def dataset_partitions(dataset: str) -> dg.DynamicPartitionsDefinition:
     """The dynamic partitions (one per version) shared by a dataset's assets."""
     return dg.DynamicPartitionsDefinition(name=partitions_name(dataset))
+
+
+def delivery_op_name(dataset: str, op: str) -> str:
+    """Name of one op of a dataset's chunked delivery; op names must differ across datasets."""
+    if op not in DELIVERY_OPS:
+        raise ValueError(f"unknown delivery op {op!r}")
+    return f"{check_dataset_name(dataset)}_delivery_{op}"
+
+
+def delivery_cleanup_hook_name(dataset: str) -> str:
+    """Name of the failure hook that removes a failed delivery's staged chunk files."""
+    return f"{check_dataset_name(dataset)}_delivery_staging_cleanup"
+
+
+def delivery_chunk_key(index: int) -> str:
+    """Mapping key of one chunk's treat step (shown in the step key: treat[chunk_00003])."""
+    return f"chunk_{index:05d}"
 
 
 def job_name(dataset: str) -> str:

@@ -81,7 +81,10 @@ def version_status(instance: dg.DagsterInstance, layout: Layout, contract: Datas
         for event in events:
             state = _STEP_STATES.get(event.event_type)
             if state and event.step_key:
-                stage = event.step_key.split("__", 1)[-1]
+                # A graph-backed asset (delivered) has several steps: asset__name.op[chunk].
+                stage = event.step_key.split("__", 1)[-1].split(".", 1)[0]
+                if stages.get(stage) == "failed":
+                    continue  # a later step of the same asset must not hide the failure
                 error = getattr(event.event_specific_data, "error", None)
                 if state == "failed" and stage in outcome.materialized and error is not None \
                         and error.cls_name == "DagsterAssetCheckFailedError":

@@ -53,6 +53,9 @@ def test_status_says_why_demo_versions_were_blocked_while_the_warehouse_is_locke
         "column 'annual_income': value is not a valid number (number expected)": 1}
     assert loans["stages"]["validated"] == "materialized, blocking check failed"
     assert "delivered" not in loans["stages"]
+    # Delivered runs as plan, treat and combine steps; status shows it as one stage.
+    assert entries[("loan_applications", "v1")]["stages"] == dict.fromkeys(
+        ("intake", "cleaned", "validated", "pii_scan", "drift", "delivered"), "succeeded")
     assert loans["drift"]["drifted"] and loans["drift"]["reference"] == "v1"
     assert loans["retention"] and all(r["due"] for r in loans["retention"])
     tickets = entries[("support_tickets", "v3")]
