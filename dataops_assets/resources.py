@@ -15,7 +15,7 @@ from dataops_assets.keys import PRIVACY_RESOURCE, STORE_RESOURCE, WAREHOUSE_RESO
 from governance.pii.engine import DEFAULT_MODEL, MODEL_ENV
 from governance.rawstore import RawStore
 from governance.settings import Layout, datasheets_dir_for
-from governance.warehouse import EMBEDDED, Warehouse, backend_from_env, open_warehouse
+from governance.warehouse import EMBEDDED, Warehouse, open_warehouse, requested_backend
 
 HASH_KEY_ENV = "DATAOPS_HASH_KEY"
 
@@ -82,7 +82,7 @@ def build_resources(data_dir: Path,
     """Resources for a data directory; the warehouse backend is $DATAOPS_WAREHOUSE unless
     given (the data directory's recorded backend wins, see governance/warehouse.py)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    backend = open_warehouse(Layout(data_dir), warehouse or backend_from_env()).kind
+    backend = open_warehouse(Layout(data_dir), warehouse or requested_backend()).kind
     return {
         STORE_RESOURCE: DataStore(data_dir=str(data_dir),
                            openlineage_url=os.environ.get("OPENLINEAGE_URL", ""),

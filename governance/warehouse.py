@@ -51,8 +51,16 @@ class WarehouseBusyError(WarehouseError):
 
 def backend_from_env(environ: Mapping[str, str] | None = None) -> str:
     """The backend named by $DATAOPS_WAREHOUSE (default: the embedded DuckDB file)."""
+    return requested_backend(environ) or EMBEDDED
+
+
+def requested_backend(environ: Mapping[str, str] | None = None) -> str | None:
+    """The backend $DATAOPS_WAREHOUSE asks for, or None when it is not set (then a data
+    directory's recorded backend decides)."""
     env = os.environ if environ is None else environ
-    kind = (env.get(WAREHOUSE_ENV) or EMBEDDED).strip().lower()
+    if not (env.get(WAREHOUSE_ENV) or "").strip():
+        return None
+    kind = str(env.get(WAREHOUSE_ENV)).strip().lower()
     if kind not in BACKENDS:
         raise WarehouseError(f"{WAREHOUSE_ENV}={kind!r} is not a warehouse backend; use "
                              f"{' or '.join(BACKENDS)}")

@@ -17,8 +17,8 @@ from governance.warehouse import (
     PARQUET,
     WAREHOUSE_ENV,
     WarehouseError,
-    backend_from_env,
     open_warehouse,
+    requested_backend,
 )
 
 # Broker and result backend come from the environment when a run starts (deploy/cluster).
@@ -28,7 +28,7 @@ CELERY = celery_executor.configured({"broker": {"env": "DATAOPS_CELERY_BROKER"},
 
 def build_cluster_definitions(contracts_dir: Path, data_dir: Path) -> dg.Definitions:
     """The embedded definitions for these folders, with the Celery executor as default."""
-    backend = open_warehouse(Layout(data_dir), backend_from_env()).kind
+    backend = open_warehouse(Layout(data_dir), requested_backend()).kind
     if backend != PARQUET:
         # Workers write at the same time and the cluster sets no pool limit: a DuckDB file
         # would refuse all but one of them ("Could not set lock on file").
