@@ -131,12 +131,19 @@ class ParquetSession:
                       if p.is_dir() and p.name not in (MAIN, LOCKS) and not p.name.startswith("."))
 
     def _views(self) -> None:
-        """A view per table that has files, over all of them."""
+        """A view per table that has files, over all of them; an empty one for a table with
+        declared columns and no file yet (the DuckDB file has such tables empty too)."""
         for entry in TABLES:
             schemas = self._schemas() if entry.per_dataset else [MAIN]
             for schema in schemas:
                 if self._files(entry, schema):
                     self._define(entry, schema, private=False)
+                elif entry.columns is not None:
+                    cols = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident(c)}"
+                                     for c, t in entry.columns)
+                    self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+                    self.conn.execute(f"CREATE VIEW {quote_ident(schema)}."
+                                      f"{quote_ident(entry.name)} AS SELECT {cols} WHERE false")
 
     def _define(self, entry: Table, schema: str, private: bool) -> None:
         name = f"{quote_ident(schema)}.{quote_ident(entry.name)}"
