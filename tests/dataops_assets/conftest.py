@@ -16,6 +16,7 @@ import yaml
 
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.run import run_demo
+from governance.settings import DATASHEETS_DIR_ENV
 from governance.warehouse import EMBEDDED, PARQUET, WAREHOUSE_ENV
 from tests.conftest import CONTRACTS_DIR, REPO, suite_backend
 
@@ -42,7 +43,7 @@ class DemoRun:
     errors: str = ""  # what the demo wrote to standard error
 
 
-def _demo(root: Path, backend: str) -> Iterator[DemoRun]:
+def _demo(root: Path, backend: str, own_datasheets: bool = False) -> Iterator[DemoRun]:
     (root / "home").mkdir()
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
     with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
@@ -50,7 +51,8 @@ def _demo(root: Path, backend: str) -> Iterator[DemoRun]:
         # Only while the demo runs: the data directory remembers its backend afterwards,
         # and other tests must not inherit the setting.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                mock.patch.dict(os.environ, {WAREHOUSE_ENV: backend}):
+                mock.patch.dict(os.environ, {WAREHOUSE_ENV: backend, **(
+                    {DATASHEETS_DIR_ENV: str(root / "datasheets")} if own_datasheets else {})}):
             code = run_demo(root / "data", CONTRACTS_DIR, instance)
         yield DemoRun(root / "data", root / "data" / "demo_source", instance, out.getvalue(),
                       code, err.getvalue())
@@ -66,7 +68,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
 def demo_other(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     """The same demo on the other warehouse backend than the suite's."""
     other = EMBEDDED if suite_backend() == PARQUET else PARQUET
-    yield from _demo(tmp_path_factory.mktemp("demo_other"), other)
+    # Its own datasheets folder: the session's folder holds the main demo's documents.
+    yield from _demo(tmp_path_factory.mktemp("demo_other"), other, own_datasheets=True)
 
 
 @pytest.fixture(scope="session")

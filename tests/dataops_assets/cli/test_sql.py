@@ -15,23 +15,30 @@ BIN = Path(sys.executable).parent
 QUERY = ("SELECT _version, count(*) AS n, min(customer_email) AS e "
          "FROM support_tickets.validated GROUP BY 1 ORDER BY 1")
 _HOLD = """
-import sys, time
+import sys
 from pathlib import Path
 from governance.settings import Layout
 from governance.warehouse import open_warehouse
 wh = open_warehouse(Layout(Path(sys.argv[1])))
 with wh.session("support_tickets", "v1") as conn:
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.read()  # until the test lets go
 """
 
 
-def _holder(data_dir: Path, seconds: float) -> subprocess.Popen:
-    """A writer inside its session (on the DuckDB file: holding the file's write lock)."""
-    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(data_dir), str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+def _holder(data_dir: Path) -> subprocess.Popen:
+    """A writer inside its session (on the DuckDB file: holding the file's write lock) until
+    its standard input is closed."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(data_dir)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
     return proc
+
+
+def _let_go(proc: subprocess.Popen) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    proc.wait(60)
 
 
 def _sql(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -41,15 +48,14 @@ def _sql(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_parquet_query_runs_while_a_run_writes_and_masks(demo_parquet):
-    holder = _holder(demo_parquet.data_dir, 60)
+    holder = _holder(demo_parquet.data_dir)
     try:
         started = time.monotonic()
         done = _sql(demo_parquet.data_dir, QUERY, "--json")
         took = time.monotonic() - started
         assert holder.poll() is None  # the writer was still inside its session
     finally:
-        holder.kill()
-        holder.wait()
+        _let_go(holder)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     counts = {r[0]: r[1] for r in out["rows"]}
@@ -64,14 +70,22 @@ def test_parquet_query_runs_while_a_run_writes_and_masks(demo_parquet):
 
 def test_embedded_query_waits_for_the_writer_and_says_busy(demo_embedded):
     demo = demo_embedded
-    holder = _holder(demo.data_dir, 6)
+    holder = _holder(demo.data_dir)
     try:
         busy = _sql(demo.data_dir, QUERY, "--wait", "0.5")
-        assert busy.returncode == 2
+        assert holder.poll() is None  # still holding when the query gave up
+        assert busy.returncode == 2, busy.stdout
         assert "being written by a run" in busy.stderr and "Traceback" not in busy.stderr
-        waited = _sql(demo.data_dir, QUERY, "--wait", "120")
+        # A query that may wait gets in once the writer lets go.
+        env = {**os.environ, "DATAOPS_DATA_DIR": str(demo.data_dir)}
+        waiting = subprocess.Popen([str(BIN / "dataops"), "sql", QUERY, "--wait", "300"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        time.sleep(3)
     finally:
-        holder.wait()
+        _let_go(holder)
+    out, err = waiting.communicate(timeout=300)
+    waited = subprocess.CompletedProcess(waiting.args, waiting.returncode, out, err)
     assert waited.returncode == 0, waited.stderr
     assert waited.stdout.splitlines()[0].split() == ["_version", "n", "e"]
     assert "masked in support_tickets.validated: customer_name, customer_email" in waited.stdout
