@@ -43,7 +43,10 @@ def _unclocked(row: dict) -> tuple:
     # Freshness is the age of the newest record when measured: the clock again.
     if row.get("dimension") == "freshness":
         row["value"] = None
-    return tuple(row.items())
+    # Floats to 12 significant digits: a sum over rows read in another order may differ
+    # in the last bit (0.21182480190011194 vs ...196), nothing more.
+    return tuple((k, float(f"{v:.12g}") if isinstance(v, float) else v)
+                 for k, v in row.items())
 
 
 def _summary(output: str) -> str:
