@@ -27,7 +27,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -72,7 +72,6 @@ class _Loaded:
     entry: Table
     schema: str
     fingerprint: tuple[int, int]
-    files_before: set[str] = field(default_factory=set)
 
 
 class ParquetSession:
@@ -327,7 +326,7 @@ def parquet_session(root: Path, dataset: str | None = None, version: str | None 
     kept even when the block raises afterwards; an open transaction is rolled back."""
     root.mkdir(parents=True, exist_ok=True)
     lock = _version_lock(root, check_dataset_name(dataset), check_version(version)) \
-        if write and dataset and version else _nothing()
+        if write and dataset and version else contextlib.nullcontext()
     with lock:
         session = ParquetSession(root, dataset, version, write)
         _OPEN[id(session.conn)] = session
@@ -340,11 +339,6 @@ def parquet_session(root: Path, dataset: str | None = None, version: str | None 
         finally:
             _OPEN.pop(id(session.conn), None)
             session.close()
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def versions_present(root: Path, dataset: str) -> list[str]:
