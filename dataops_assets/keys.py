@@ -22,14 +22,21 @@ REFRESH_REQUEST = "refresh_request"
 LABELING = "labeling"
 VENDOR_SCORECARD = "vendor_scorecard"
 DATASHEET = "datasheet"
+INCIDENTS = "incidents"              # observed by the incident sensor (no run)
+PIPELINE_HEALTH = "pipeline_health"  # read from the instance's event log
 STAGE_CHAIN = (INTAKE, CLEANED, VALIDATED, PII_SCAN, DRIFT, DELIVERED)
 LABELING_STAGES = (LABELING, VENDOR_SCORECARD)
+# Assets of a dataset's group that its `<ds>_pipeline` job does not run: the datasheet has
+# its own job, refresh requests run when the drift sensor asks, incidents are observed by
+# the incident sensor and pipeline health is read on its own schedule.
+NOT_IN_PIPELINE = (DATASHEET, REFRESH_REQUEST, INCIDENTS, PIPELINE_HEALTH)
 
 # Every asset that writes DuckDB runs in this pool; dagster.yaml limits it to 1 slot.
 DUCKDB_POOL = "duckdb_writer"
 WAREHOUSE_RESOURCE = "warehouse"
 STORE_RESOURCE = "store"
 PRIVACY_RESOURCE = "privacy"
+NOTIFIER_RESOURCE = "notifier"
 
 # Ops of the chunked delivered graph (dataops_assets/stages/delivered.py), per dataset.
 DELIVERY_PLAN = "plan"
@@ -46,6 +53,15 @@ CHECK_TARGETS = TARGETS_CHECK
 CHECK_DRIFT_WITHIN = CHECK_DRIFT
 CHECKS_LABELING = LABELING_CHECKS
 
+# Service-level checks (dataops_assets/service_levels/checks.py): from the contract's
+# slaProperties (latency, frequency, timeOfAvailability) and labeling targets with units.
+CHECK_LATENCY = "latency_within_slo"              # on <ds>/delivered
+CHECK_AVAILABILITY = "available_by_time"          # on <ds>/delivered
+CHECK_ARRIVAL = "arrival_on_schedule"             # on <ds>/intake
+CHECK_LABELING_TURNAROUND = "labeling_turnaround_p90"  # on <ds>/labeling
+CHECK_LABELING_THROUGHPUT = "labeling_throughput"      # on <ds>/labeling
+CHECK_LABELING_COST = "labeling_cost_per_item"         # on <ds>/labeling
+
 # The audit trail's witnessed checkpoints: runless observations in the Dagster instance.
 AUDIT_TRAIL_KEY = dg.AssetKey(["governance", "audit_trail"])
 META_AUDIT_SEQ = "audit/seq"
@@ -59,6 +75,9 @@ RETENTION_JOB = "retention_enforcement"
 RETENTION_SCHEDULE = "retention_daily"
 DATASHEET_AFTER_SUCCESS = "datasheet_after_success"
 DATASHEET_AFTER_FAILURE = "datasheet_after_failure"
+INCIDENT_SENSOR = "incident_watch"
+PIPELINE_HEALTH_JOB = "pipeline_health_refresh"
+PIPELINE_HEALTH_SCHEDULE = "pipeline_health_daily"
 
 # Run tags.
 TAG_DATASET = "dataops/dataset"
@@ -142,6 +161,6 @@ def dataset_names(dataset: str, labeling: bool) -> dict[str, set[str]]:
                  default_refresh_job_name(dataset)},
         "sensors": {landing_sensor_name(dataset), drift_sensor_name(dataset)},
         "assets": {stage_key(dataset, s).to_user_string() for s in
-                   (*STAGE_CHAIN, REFRESH_REQUEST, DATASHEET,
+                   (*STAGE_CHAIN, *NOT_IN_PIPELINE,
                     *(LABELING_STAGES if labeling else ()))},
     }

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from dataops_assets.keys import (
-    DATASHEET,
-    REFRESH_REQUEST,
+    NOT_IN_PIPELINE,
     dataset_partitions,
     job_name,
     stage_key,
@@ -27,11 +26,9 @@ def pipeline_job(contract: DatasetContract) -> UnresolvedAssetJobDefinition:
     """The job that runs a dataset's whole chain for one version, whichever folder built it."""
     return dg.define_asset_job(
         job_name(contract.name),
-        # The datasheet is refreshed by its own job after every run, blocked or not, and
-        # refresh requests only ever run when the drift sensor asks.
+        # The group's assets that follow a run rather than belong to it (keys.NOT_IN_PIPELINE).
         selection=dg.AssetSelection.groups(contract.name)
-        - dg.AssetSelection.assets(stage_key(contract.name, DATASHEET),
-                                   stage_key(contract.name, REFRESH_REQUEST)),
+        - dg.AssetSelection.assets(*(stage_key(contract.name, a) for a in NOT_IN_PIPELINE)),
         partitions_def=dataset_partitions(contract.name),
         description=f"Runs {contract.name}'s stage chain for one version.",
     )

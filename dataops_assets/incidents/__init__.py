@@ -1,0 +1,1 @@
+"""Incidents in Dagster: the per-dataset incidents asset, the incident sensor, the notifier."""

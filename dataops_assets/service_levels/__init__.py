@@ -1,0 +1,1 @@
+"""Service levels in Dagster: SLO checks per version and pipeline health from the event log."""
