@@ -73,6 +73,16 @@ def changes(facts: VersionFacts, previous: VersionFacts | None) -> dict[str, Any
             "schema": schema, "pii": pii, "quality": quality}
 
 
+def markdown_html(markdown: str) -> str:
+    """A Markdown document as an HTML fragment: CommonMark with tables, as datasheets use."""
+    return MarkdownIt("commonmark").enable("table").render(markdown)
+
+
+def html_page(title: str, markdown: str) -> str:
+    """A self-contained HTML page of a Markdown document, in the datasheets' style."""
+    return _env().get_template("page.html.j2").render(title=title, body=markdown_html(markdown))
+
+
 def render(facts: VersionFacts, previous: VersionFacts | None) -> tuple[str, str]:
     """The Markdown and HTML datasheet of one version."""
     env = _env()
@@ -80,7 +90,7 @@ def render(facts: VersionFacts, previous: VersionFacts | None) -> tuple[str, str
     context = {"c": facts.contract, "f": facts, "changes": changes(facts, previous),
                "basis": basis}
     markdown = env.get_template("datasheet.md.j2").render(**context)
-    body = MarkdownIt("commonmark").enable("table").render(markdown)
+    body = markdown_html(markdown)
     trends: dict[str, list[tuple[str, float]]] = {}
     for point in facts.history:
         if point["dimension"] in _BOUNDED and point["value"] is not None:
