@@ -9,6 +9,8 @@ samples only, never a data value.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -16,8 +18,10 @@ from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 
+from governance.contracts import DatasetContract
 from governance.datasheet.render import html_page
 from governance.incidents.model import WAIVED, Incident, IncidentEvent
+from governance.lineage import CHAIN, stage_edges
 
 TEMPLATES_PACKAGE = "governance.incidents"
 NOT_YET = "not yet"
@@ -105,7 +109,7 @@ class DownstreamColumn:
     """A column that is derived from a failing column (governance/lineage.py)."""
 
     stage: str
-    column: str
+    column: str               # empty: the stage does not carry the column (dropped)
     from_stage: str
     from_column: str
     transform: str
@@ -183,6 +187,30 @@ def md_text(value: Any) -> str:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
+
+
+def downstream_columns(contract: DatasetContract, stage: str,
+                       columns: Iterable[str]) -> list[DownstreamColumn]:
+    """Every column derived, directly or through later stages, from the failing columns; a
+    column the next stage does not carry (dropped at delivery) is listed as dropped."""
+    edges = stage_edges(contract)
+    frontier = {(stage, c) for c in columns}
+    seen: set[tuple[str, str]] = set()
+    out = []
+    while frontier:
+        node = frontier.pop()
+        seen.add(node)
+        for edge in edges:
+            if (edge.upstream_stage, edge.upstream_column) == node:
+                out.append(DownstreamColumn(edge.stage, edge.column, edge.upstream_stage,
+                                            edge.upstream_column, edge.transform))
+                if (edge.stage, edge.column) not in seen:
+                    frontier.add((edge.stage, edge.column))
+    carried = {(e.stage, e.upstream_stage, e.upstream_column) for e in edges}
+    for down, up in CHAIN:
+        out += [DownstreamColumn(down, "", up, col, "dropped")
+                for at, col in sorted(seen) if at == up and (down, up, col) not in carried]
+    return out
 
 
 def detection_start(facts: PostmortemFacts) -> datetime | None:
@@ -269,4 +297,5 @@ def render_postmortem(facts: PostmortemFacts) -> str:
 def render_postmortem_html(facts: PostmortemFacts, markdown: str | None = None) -> str:
     """The post-mortem as a self-contained HTML page, through the datasheet renderer."""
     text = render_postmortem(facts) if markdown is None else markdown
-    return html_page(f"Post-mortem: {facts.incident.id} {facts.incident.dataset}", text)
+    title = html.escape(f"Post-mortem: {facts.incident.id} {facts.incident.dataset}")
+    return html_page(title, text)

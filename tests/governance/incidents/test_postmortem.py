@@ -29,6 +29,7 @@ from governance.incidents.postmortem import (
     QuarantineReason,
     RuleEvidence,
     TimelineEntry,
+    downstream_columns,
     duration,
     md_text,
     render_postmortem,
@@ -214,3 +215,16 @@ def test_duration_formats() -> None:
 
 def test_matches_the_golden_file() -> None:
     assert_golden(render_postmortem(facts()), "postmortems/INC-0007.md")
+
+
+def test_downstream_columns_follow_lineage_and_name_dropped_columns(contracts) -> None:
+    loans = contracts["loan_applications"]
+    dropped = [c.name for c in loans.columns if c.treatment == "drop"]
+    hashed = [c.name for c in loans.columns if c.treatment == "hash"]
+    assert dropped and hashed
+    below = downstream_columns(loans, "validated", [dropped[0], hashed[0]])
+    assert DownstreamColumn("delivered", "", "validated", dropped[0], "dropped") in below
+    assert DownstreamColumn("delivered", hashed[0], "validated", hashed[0], "hash") in below
+    # From intake, the chain is followed through every later stage.
+    stages = {c.stage for c in downstream_columns(loans, "intake", [hashed[0]])}
+    assert stages == {"cleaned", "validated", "delivered"}
