@@ -15,6 +15,7 @@ from governance.incidents.model import (
     DRIFT,
     HIGH,
     KEY_DRIFT_REFRESH,
+    LABELING,
     MEDIUM,
     OPEN,
     QUALITY,
@@ -127,8 +128,7 @@ def test_drift_incident_blast_radius_is_the_drifted_columns(demo: DemoRun,
     markdown = md_path.read_text(encoding="utf-8")
     assert ("Failing columns (at validated): annual_income, credit_score, loan_amount, "
             "purpose.") in markdown
-    assert "- v2: type\\_changed annual_income" in markdown or \
-        "- v2: type_changed annual_income" in markdown
+    assert "- v2: type_changed annual_income (DOUBLE -\\> VARCHAR)" in markdown
     assert "audit · v2 · request:" in markdown
 
 
@@ -146,3 +146,15 @@ def test_unsafe_incident_id_is_refused(tmp_path: Path) -> None:
         postmortem_paths(tmp_path, "../../etc/passwd", None)
     assert postmortem_paths(tmp_path, "INC-0001", tmp_path / "pm.html") == (
         tmp_path / "pm.md", tmp_path / "pm.html")
+
+
+def test_labeling_incident_names_vendors_and_guidelines(demo: DemoRun, tmp_path: Path) -> None:
+    incident = Incident(id="INC-0043", dataset="support_ticket_labels",
+                        key="labeling_gold_accuracy", type=LABELING, severity=HIGH, state=OPEN,
+                        owner="support-analytics", versions=("v1",),
+                        summary="labeling_gold_accuracy failed on v1", opened_at=OPENED)
+    md_path, _ = write_postmortem(demo.data_dir, demo.instance, incident, [],
+                                  tmp_path / "labels.md")
+    markdown = md_path.read_text(encoding="utf-8")
+    assert re.search(r"\| v1 \| acme_labeling, in_house \| [^|]+ \| \d+ \| \d+ \|", markdown)
+    assert "labeling_gold_accuracy (this incident) | error |" in markdown
