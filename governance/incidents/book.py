@@ -293,7 +293,8 @@ class IncidentBook:
         return self._transition(incident_id, actor, now, "waived", (*ACTIVE_STATES, WAIVED),
                                 {"state": WAIVED, "resolution_note": why, "resolved_at": _AT,
                                  "waived_until": _now(until), "_acknowledge": True},
-                                detail=f"until {iso(_now(until))}", until=iso(_now(until)))
+                                detail=f"until {iso(_now(until))}",
+                                until=_now(until).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     # -- reading -----------------------------------------------------------------------
 

@@ -99,8 +99,12 @@ class EscalationRule:
 
     @property
     def step(self) -> str:
-        """A stable name of this step ('high+7200s'): with the channel, it is sent once."""
-        return f"{self.severity}+{int(self.after.total_seconds())}s"
+        """A stable name of this step ('high:2h', 'high:0m'): with the channel, sent once."""
+        seconds = int(self.after.total_seconds())
+        if seconds % 3600 == 0 and seconds:
+            return f"{self.severity}:{seconds // 3600}h"
+        return f"{self.severity}:{seconds // 60}m" if seconds % 60 == 0 else \
+            f"{self.severity}:{seconds}s"
 
     @property
     def at_opening(self) -> bool:
