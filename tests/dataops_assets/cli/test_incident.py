@@ -24,7 +24,9 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def seeded(data_dir, contracts, monkeypatch) -> IncidentBook:
     """Two incidents: support_tickets v2+v3 on intake_complete, loan_applications drift."""
-    for name in ("DATAOPS_SMTP_HOST", "DATAOPS_WEBHOOKS"):
+    # No mail server, no webhooks, and no Dagster instance another test left in the
+    # environment: its witness holds another trail's checkpoints.
+    for name in ("DATAOPS_SMTP_HOST", "DATAOPS_WEBHOOKS", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     book = IncidentBook(Layout(data_dir), contracts)
     book.record(Signal("support_tickets", "v2", "intake_complete", QUALITY, HIGH, T0,
