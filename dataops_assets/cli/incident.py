@@ -23,10 +23,12 @@ from governance.principals import os_user
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 
 
-def _book() -> IncidentBook:
+def _book(writes: bool = True) -> IncidentBook:
+    """The data directory's incident book; one that writes signs and witnesses its audit
+    entries (a reader does not open the Dagster instance for nothing)."""
     data_dir = data_dir_from_env()
     contracts = {c.name: c for c in load_contracts(contracts_dir_from_env())}
-    return IncidentBook(Layout(data_dir), contracts, audit_log(data_dir))
+    return IncidentBook(Layout(data_dir), contracts, audit_log(data_dir) if writes else None)
 
 
 def _when(text: str | None, flag: str) -> datetime | None:
@@ -74,7 +76,7 @@ def _line(i: Incident, now: datetime) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     """List incidents, optionally of one state or dataset."""
     dataset = check_dataset_name(args.dataset) if args.dataset else None
-    incidents = _book().list(state=args.state, dataset=dataset)
+    incidents = _book(writes=False).list(state=args.state, dataset=dataset)
     if args.json:
         print(json.dumps([incident_dict(i) for i in incidents], indent=2, sort_keys=True))
         return 0
@@ -88,7 +90,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """One incident with its events and notifications."""
-    book = _book()
+    book = _book(writes=False)
     incident = book.get(args.id)
     events, notes = book.events(args.id), book.notifications(args.id)
     if args.json:
@@ -166,7 +168,7 @@ def cmd_escalate(args: argparse.Namespace) -> int:
 def cmd_times(args: argparse.Namespace) -> int:
     """Mean time to acknowledge and to resolve, per dataset and cause."""
     dataset = check_dataset_name(args.dataset) if args.dataset else None
-    rows = _book().response_times(dataset)
+    rows = _book(writes=False).response_times(dataset)
     if args.json:
         print(json.dumps([asdict(r) for r in rows], indent=2, sort_keys=True))
         return 0
@@ -187,7 +189,7 @@ def cmd_postmortem(args: argparse.Namespace) -> int:
     # lineage, which the other subcommands do not need to load.
     from dataops_assets.incidents.postmortem import write_postmortem
 
-    book = _book()
+    book = _book(writes=False)
     incident = book.get(args.id)
     markdown, html = write_postmortem(book.layout.data_dir, dagster_instance(), incident,
                                       book.events(args.id),

@@ -5,8 +5,9 @@ has passed since opening notifies its channels. A step is sent once per channel,
 notification row is claimed (a unique key on incident, step and channel) before anything is
 sent, so two passes at once (the sensor and `dataops incident escalate`) or a pass repeated
 an hour later send nothing more. A failed send is recorded (row, outbox, event) and not
-retried: the outbox keeps the text for a person to pass on. The caller passes `now`, so tests
-and `--as-of` replace the clock.
+retried: the outbox keeps the text for a person to pass on. A process that dies between the
+claim and the send leaves the row `sending`: at most once, never twice. The caller passes
+`now`, so tests and `--as-of` replace the clock.
 """
 
 from __future__ import annotations
