@@ -1,4 +1,4 @@
-"""Resources: the data layout, the warehouse and the privacy settings."""
+"""Resources: the data layout, the warehouse, the privacy settings and the notifier."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from dataops_assets.keys import PRIVACY_RESOURCE, STORE_RESOURCE, WAREHOUSE_RESOURCE
+from dataops_assets.incidents.resources import notifier_resource
+from dataops_assets.keys import (
+    NOTIFIER_RESOURCE,
+    PRIVACY_RESOURCE,
+    STORE_RESOURCE,
+    WAREHOUSE_RESOURCE,
+)
 from governance.pii.engine import DEFAULT_MODEL, MODEL_ENV
 from governance.rawstore import RawStore
 from governance.settings import Layout, datasheets_dir_for
@@ -91,4 +97,6 @@ def build_resources(data_dir: Path,
         # The key is read from the environment when a run starts, never stored in code.
         PRIVACY_RESOURCE: PrivacySettings(hash_key=dg.EnvVar(HASH_KEY_ENV),
                                    spacy_model=os.environ.get(MODEL_ENV, DEFAULT_MODEL)),
+        # SMTP and webhooks from DATAOPS_SMTP_* and DATAOPS_WEBHOOKS; unset: the outbox only.
+        NOTIFIER_RESOURCE: notifier_resource(),
     }

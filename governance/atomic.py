@@ -8,6 +8,7 @@ rename the folder is fsynced too, so the new entry survives a crash.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import secrets
 from collections.abc import Iterator
@@ -109,3 +110,35 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
     """Replace path with text atomically and durably."""
     with atomic_writer(path, "w", encoding=encoding, permissions=permissions) as fh:
         fh.write(text)
+
+
+def append_line(path: str | os.PathLike[str], line: str, *,
+                permissions: int = DEFAULT_PERMISSIONS) -> None:
+    """Append one line to a log file whole: one write under an exclusive lock, then fsync.
+
+    Concurrent writers never interleave; a torn last line (a writer that died mid-write)
+    is closed with a newline first, so it spoils only itself, not the new line.
+    """
+    if "\n" in line:
+        raise ValueError("append_line writes one line; the text holds a line break")
+    path = Path(path)
+    with open(path.with_name(path.name + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
+                         | getattr(os, "O_CLOEXEC", 0), permissions)
+            try:
+                size = os.fstat(fd).st_size
+                torn = size > 0 and _last_byte(path, size) != b"\n"
+                os.write(fd, (("\n" if torn else "") + line + "\n").encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _last_byte(path: Path, size: int) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1)

@@ -32,7 +32,8 @@ from governance.principals import os_user
 from governance.settings import Layout
 
 ACTIONS = frozenset({"ingest", "duplicate", "materialize", "check", "export", "refuse", "purge",
-                     "erase", "hold_add", "hold_remove", "access", "request", "query"})
+                     "erase", "hold_add", "hold_remove", "access", "request", "query",
+                     "incident"})
 GENESIS = "0" * 64
 MAX_TEXT = 80
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")

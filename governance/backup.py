@@ -7,7 +7,8 @@ way that keeps it consistent while runs and the UI go on:
 
 - the DuckDB warehouse through a read-only attach and COPY FROM DATABASE (one snapshot;
   it waits while a run holds the write lock, then refuses),
-- the Dagster instance's SQLite files through sqlite3's online backup API,
+- the Dagster instance's SQLite files and the incidents database (operations/) through
+  sqlite3's online backup API,
 - the raw store one dataset at a time under its ingest lock, the audit trail and the JSON
   ledgers (holds, refresh requests) under their own locks, everything else as it is.
 
@@ -258,7 +259,12 @@ def _write_backup(data_dir: Path, home: Path | None, staging: Path, report: Back
         with _flocked(lock):
             for path in paths:
                 rel = path.relative_to(data_dir).as_posix()
-                sha, size = _copy(path, out / rel)
+                if path == layout.incidents_db:
+                    # WAL mode: committed incidents may still be in the -wal file only.
+                    snapshot_sqlite(path, out / rel)
+                    sha, size = _sha256(out / rel), (out / rel).stat().st_size
+                else:
+                    sha, size = _copy(path, out / rel)
                 record(rel, path, sha, size)
     manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "dagster_home": report.dagster_home, "files": dict(sorted(entries.items()))}

@@ -36,10 +36,10 @@ from governance.tables import (
     SUBJECT_KEY,
     SUBJECT_NONE,
     SUBJECT_RECORD,
-    TABLES,
     TOMBSTONE_COLUMNS,
     VALIDATED,
     VERSION_COL,
+    warehouse_tables,
 )
 from governance.warehouse import Warehouse
 
@@ -135,7 +135,7 @@ def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     report = ErasureReport(keyed_hash(plain, hash_key.encode("utf-8")))
     hashed_on_delivery = contract.column(column).treatment == "hash"
     reference_key = quality_spec(contract).reference_key
-    for entry in TABLES:
+    for entry in warehouse_tables():
         schema = entry.schema(contract.name)
         if entry.subject == SUBJECT_NONE:
             continue

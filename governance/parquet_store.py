@@ -38,11 +38,11 @@ from governance.identifiers import check_column_name, check_dataset_name, check_
 from governance.tables import (
     DATASET_KEY,
     MAIN,
-    TABLES,
     VERSION_COL,
     VERSION_KEY,
     Table,
     check_registered,
+    warehouse_tables,
 )
 
 # A write session's private tables live in schema "_work_<schema>" of the same in-memory
@@ -132,7 +132,7 @@ class ParquetSession:
     def _views(self) -> None:
         """A view per table that has files, over all of them; an empty one for a table with
         declared columns and no file yet (the DuckDB file has such tables empty too)."""
-        for entry in TABLES:
+        for entry in warehouse_tables():
             schemas = self._schemas() if entry.per_dataset else [MAIN]
             for schema in schemas:
                 if self._files(entry, schema):
@@ -344,7 +344,7 @@ def parquet_session(root: Path, dataset: str | None = None, version: str | None 
 def versions_present(root: Path, dataset: str) -> list[str]:
     """Every version of a dataset that has a file in any per-version table, in order."""
     found: set[str] = set()
-    for entry in TABLES:
+    for entry in warehouse_tables():
         if not entry.versioned:
             continue
         folder = root / (dataset if entry.per_dataset else MAIN) / entry.name

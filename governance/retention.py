@@ -31,8 +31,8 @@ from governance.tables import (
     RETENTION_LOG,
     RETENTION_LOG_COLUMNS,
     SUBJECT_RECORD,
-    TABLES,
     versioned_tables,
+    warehouse_tables,
 )
 
 LOG_TABLE, _LOG_COLUMNS = RETENTION_LOG, RETENTION_LOG_COLUMNS
@@ -131,7 +131,7 @@ def retention_plan(contract: DatasetContract, versions: list[RawVersion], holds:
 def _blank(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
            columns: list[str], result: PurgeResult) -> None:
     """Blank columns of one version in every registered table that may hold them."""
-    for entry in TABLES:
+    for entry in warehouse_tables():
         schema = entry.schema(contract.name)
         if not entry.versioned or not entry.personal:
             continue

@@ -67,6 +67,21 @@ class Layout:
         return self.data_dir / "holds.json"
 
     @property
+    def operations_dir(self) -> Path:
+        """Incidents and their notifications: written by the sensor, the CLI and runs."""
+        return self.data_dir / "operations"
+
+    @property
+    def incidents_db(self) -> Path:
+        """The SQLite database of incidents, their events and notifications."""
+        return self.operations_dir / "incidents.sqlite"
+
+    @property
+    def outbox_file(self) -> Path:
+        """Every notification as a JSON line, whether or not a channel delivered it."""
+        return self.operations_dir / "outbox.jsonl"
+
+    @property
     def lineage_file(self) -> Path:
         """OpenLineage run events, one JSON object per line."""
         return self.data_dir / "lineage" / "openlineage.jsonl"

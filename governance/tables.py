@@ -1,4 +1,4 @@
-"""The registry of every table the project writes in the DuckDB warehouse.
+"""The registry of every table the project writes: the warehouse's and the operations store's.
 
 One place says, for each table: its schema (a dataset's own schema, or `main` for tables
 shared by all datasets), its columns (or the function that derives them from a contract),
@@ -7,6 +7,11 @@ how an erasure request finds a subject in it. Retention, erasure, the datasheet 
 the leak test and `ensure_table` loop over this registry, so a new table that is not
 declared here is refused when it is first created, and a table that is declared is
 purged and searched without anyone remembering to add it to a list.
+
+Most tables live in the warehouse (DuckDB file or Parquet). A few live in the operations
+store (`store=OPERATIONS`: the incidents SQLite database, governance/incidents/store.py),
+which several processes write at once; loops over the warehouse go through
+`warehouse_tables()` so they never look for those there.
 
 This module imports nothing from the rest of the project but identifiers, so every
 other module can import it.
@@ -36,6 +41,10 @@ SUBJECT_KEY = "key"        # the contract's subject key column (hashed where del
 SUBJECT_RECORD = "record"  # the raw record text kept for review
 SUBJECT_NONE = "none"      # the table holds no personal values
 
+# Which store holds a table: the warehouse (DuckDB file or Parquet), or the operations
+# database (SQLite: written by the sensor, the CLI and runs at the same time).
+WAREHOUSE, OPERATIONS = "warehouse", "operations"
+
 Columns = tuple[tuple[str, str], ...]
 _SHARED_KEY: Columns = ((DATASET_KEY, "VARCHAR"), (VERSION_KEY, "VARCHAR"))
 _VERSIONED: Columns = ((VERSION_COL, "VARCHAR"),)
@@ -57,6 +66,7 @@ class Table:
     personal: bool             # may hold personal values
     subject: str               # SUBJECT_KEY, SUBJECT_RECORD or SUBJECT_NONE
     purpose: str
+    store: str = WAREHOUSE     # WAREHOUSE or OPERATIONS
 
     def schema(self, dataset: str) -> str:
         """The schema holding this table for a dataset."""
@@ -161,6 +171,21 @@ DRIFT_SUMMARY_COLUMNS: Columns = (
     ("label_column", "VARCHAR"), ("label_drift", "BOOLEAN"),
     ("schema_changes", "VARCHAR"), ("drifted_columns", "VARCHAR"),
     ("measured_at", "TIMESTAMP"))
+# Operations store (SQLite): times are ISO 8601 UTC text, lists are JSON text.
+INCIDENT_COLUMNS: Columns = (
+    ("id", "VARCHAR"), (DATASET_KEY, "VARCHAR"), ("key", "VARCHAR"), ("type", "VARCHAR"),
+    ("severity", "VARCHAR"), ("state", "VARCHAR"), ("owner", "VARCHAR"),
+    ("versions", "VARCHAR"), ("summary", "VARCHAR"), ("opened_at", "TIMESTAMP"),
+    ("assignee", "VARCHAR"), ("acknowledged_at", "TIMESTAMP"), ("resolved_at", "TIMESTAMP"),
+    ("cause", "VARCHAR"), ("resolution_note", "VARCHAR"), ("waived_until", "TIMESTAMP"),
+    ("evidence", "VARCHAR"))
+INCIDENT_EVENT_COLUMNS: Columns = (
+    ("incident_id", "VARCHAR"), ("seq", "BIGINT"), ("at", "TIMESTAMP"), ("action", "VARCHAR"),
+    ("actor", "VARCHAR"), ("state", "VARCHAR"), (VERSION_KEY, "VARCHAR"), ("detail", "VARCHAR"))
+NOTIFICATION_COLUMNS: Columns = (
+    ("incident_id", "VARCHAR"), ("step", "VARCHAR"), ("channel", "VARCHAR"), ("tool", "VARCHAR"),
+    ("recipient", "VARCHAR"), ("status", "VARCHAR"), ("detail", "VARCHAR"),
+    ("at", "TIMESTAMP"))
 RETENTION_LOG_COLUMNS: Columns = (
     *_SHARED_KEY, ("scope", "VARCHAR"), ("action", "VARCHAR"), ("executed_at", "TIMESTAMP"),
     ("rows", "BIGINT"))
@@ -219,6 +244,16 @@ TABLES: tuple[Table, ...] = (
     _shared("erasure_tombstones", TOMBSTONE_COLUMNS, "governance.erasure",
             "keyed hashes of erased subjects, never the key (kept so they stay out)",
             versioned=False),
+    # Operations: incidents outlive the versions they name (they are the record of what
+    # went wrong), and hold names, counts and scrubbed notes, never values.
+    Table("incidents", False, INCIDENT_COLUMNS, "governance.incidents.book", False, False,
+          SUBJECT_NONE, "one row per incident: dataset, check, versions, state, owner, cause",
+          OPERATIONS),
+    Table("incident_events", False, INCIDENT_EVENT_COLUMNS, "governance.incidents.book",
+          False, False, SUBJECT_NONE, "every transition of every incident", OPERATIONS),
+    Table("notifications", False, NOTIFICATION_COLUMNS, "governance.incidents.escalation",
+          False, False, SUBJECT_NONE, "each notification sent (or not) per escalation step "
+          "and channel", OPERATIONS),
 )
 _BY_NAME = {t.name: t for t in TABLES}
 
@@ -240,6 +275,9 @@ DRIFT_RESULTS = _BY_NAME["drift_results"].name
 DRIFT_SUMMARY = _BY_NAME["drift_summary"].name
 RETENTION_LOG = _BY_NAME["retention_log"].name
 ERASURE_TOMBSTONES = _BY_NAME["erasure_tombstones"].name
+INCIDENTS = _BY_NAME["incidents"].name
+INCIDENT_EVENTS = _BY_NAME["incident_events"].name
+NOTIFICATIONS = _BY_NAME["notifications"].name
 
 
 def table(name: str) -> Table:
@@ -256,7 +294,7 @@ def registered(schema: str, name: str, datasets: set[str] | None = None) -> bool
     """True when schema.name is a registry table (per-dataset tables: any non-main schema,
     or one of `datasets` when given)."""
     entry = _BY_NAME.get(name)
-    if entry is None:
+    if entry is None or entry.store != WAREHOUSE:
         return False
     if not entry.per_dataset:
         return schema == MAIN
@@ -266,15 +304,28 @@ def registered(schema: str, name: str, datasets: set[str] | None = None) -> bool
 def check_registered(schema: str, name: str) -> Table:
     """The registry entry for schema.name, or UnregisteredTableError."""
     entry = table(name)
+    if entry.store != WAREHOUSE:
+        raise UnregisteredTableError(f"table {name!r} lives in the {entry.store} store, not in "
+                                     "the warehouse")
     if not registered(schema, name):
         where = "a dataset's own schema" if entry.per_dataset else "schema main"
         raise UnregisteredTableError(f"table {name!r} belongs in {where}, not in {schema!r}")
     return entry
 
 
+def warehouse_tables() -> Iterator[Table]:
+    """Every table the warehouse holds (not the operations store's), in registry order."""
+    return (t for t in TABLES if t.store == WAREHOUSE)
+
+
+def store_tables(store: str) -> tuple[Table, ...]:
+    """Every table one store holds, in registry order."""
+    return tuple(t for t in TABLES if t.store == store)
+
+
 def versioned_tables() -> Iterator[Table]:
-    """Every table whose rows belong to one dataset version, in registry order."""
-    return (t for t in TABLES if t.versioned)
+    """Every warehouse table whose rows belong to one dataset version, in registry order."""
+    return (t for t in warehouse_tables() if t.versioned)
 
 
 def version_id(number: int) -> str:

@@ -15,6 +15,7 @@ from dataops_assets.cli import (
     export,
     gold,
     hold,
+    incident,
     ingest,
     redact_text,
     reference,
@@ -30,12 +31,13 @@ from governance.errors import GovernanceError
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
     ingest, reference, scan_pii, retention, hold, audit, export, erase, gold,
-    refresh_requests, redact_text, status, sql, backup, restore, demo, contracts,
+    refresh_requests, incident, redact_text, status, sql, backup, restore, demo, contracts,
 )
 
 DESCRIPTION = """\
 The dataops command: ingest files, run the demo, check contracts, and govern the data
-(retention, legal holds, erasure, export by role, audit trail, personal-data scans).
+(retention, legal holds, erasure, export by role, audit trail, personal-data scans,
+incidents).
 
 Every verb has --help with examples. A refused command (bad arguments, unknown dataset,
 unsafe name, missing file) prints one line on standard error and exits 2."""

@@ -11,6 +11,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -28,6 +29,10 @@ from governance.audit import AuditLog, audit_path
 from governance.contracts import load_contracts
 from governance.drift.refresh import RefreshLedger
 from governance.holds import HoldBook
+from governance.incidents.book import IncidentBook
+from governance.incidents.escalation import escalate
+from governance.incidents.model import HIGH, QUALITY, Signal
+from governance.incidents.notify import Notifier
 from governance.rawstore import RawStore
 from governance.settings import Layout
 from governance.tables import TABLES, registered, table
@@ -123,6 +128,31 @@ def test_every_table_in_the_warehouse_is_in_the_registry(demo_copy):
     assert {t for _, t in found} >= {"consensus_labels", "drift_summary", "labeling_batches",
                                      "quality_metrics", "pii_findings", "delivered"}
     assert len(TABLES) == len({t.name for t in TABLES})
+
+
+def test_incidents_keep_no_personal_value(demo_copy):
+    """Incident rows, events, notifications and the outbox: no personal value of the demo,
+    even when a person types an e-mail address or a phone number into a note."""
+    layout = Layout(demo_copy.data_dir)
+    contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
+    with open_warehouse(layout).reader() as conn:
+        values = sorted({v for vs in _personal_values(conn).values() for v in vs})
+    emails = [v for v in values if "@" in v][:20]
+    assert len(emails) == 20
+    book = IncidentBook(layout, contracts)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    for i, email in enumerate(emails[:10]):
+        incident, _ = book.record(Signal("support_tickets", f"v{i + 1}", f"leak_check_{i}",
+                                         QUALITY, HIGH, at, f"ticket from {email}"))
+        book.resolve(incident.id, "schema change", f"called on {PHONE}, {EMAIL}, "
+                     f"and {emails[10 + i]} about it", "alice", at + timedelta(hours=1))
+    book.record(Signal("support_tickets", "v1", "leak_check_open", QUALITY, HIGH, at,
+                       f"mail {EMAIL}"))
+    escalate(book, None, at + timedelta(days=2), Notifier(layout.outbox_file))
+    assert layout.outbox_file.is_file() and len(book.list()) >= 11
+    # The whole operations folder (database, WAL, outbox), found on disk.
+    hits = _hits([layout.operations_dir], [*values, EMAIL, PHONE.rsplit(" ", 1)[1]])
+    assert hits == set(), f"personal values in the operations store: {sorted(hits)[:5]}"
 
 
 def test_erasure_leaves_no_byte_of_the_subject(demo_copy, capsys):

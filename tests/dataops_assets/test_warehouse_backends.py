@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from governance.settings import Layout
 from governance.storage import table_columns, table_exists
-from governance.tables import MAIN, TABLES
+from governance.tables import MAIN, warehouse_tables
 from governance.warehouse import EMBEDDED, PARQUET, open_warehouse, recorded_backend
 
 # Columns that hold the time a row was written: they differ between any two runs.
@@ -23,7 +23,7 @@ def _tables(data_dir: Path) -> dict[str, list[tuple]]:
     left out."""
     out = {}
     with open_warehouse(Layout(data_dir)).reader() as conn:
-        for entry in TABLES:
+        for entry in warehouse_tables():
             for schema in ([MAIN] if not entry.per_dataset else DATASETS):
                 if not table_exists(conn, schema, entry.name):
                     continue

@@ -124,3 +124,21 @@ def test_only_write_modes_are_accepted(tmp_path):
     with pytest.raises(ValueError, match="mode"), atomic_writer(tmp_path / "x", "ab"):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_append_line_keeps_concurrent_lines_whole_and_closes_a_torn_one(tmp_path):
+    log = tmp_path / "outbox.jsonl"
+    log.write_bytes(b'{"torn": ')  # a writer that died mid-line
+    lines = [f'{{"writer": {w}, "n": {n}, "pad": "{"x" * 300}"}}' for w in range(4)
+             for n in range(50)]
+    threads = [threading.Thread(target=lambda w=w: [atomic.append_line(log, line)
+                                                    for line in lines[w * 50:(w + 1) * 50]])
+               for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = log.read_text().splitlines()
+    assert got[0] == '{"torn": ' and sorted(got[1:]) == sorted(lines)
+    with pytest.raises(ValueError, match="one line"):
+        atomic.append_line(log, "two\nlines")

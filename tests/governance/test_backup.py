@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,8 @@ import pytest
 from governance.audit import AuditLog, audit_path
 from governance.backup import MANIFEST, BackupError, backup, restore, verify_backup
 from governance.holds import HoldBook
+from governance.incidents.book import IncidentBook
+from governance.incidents.model import Signal
 from governance.rawstore import RawStore
 from governance.settings import Layout
 
@@ -160,3 +163,22 @@ def test_the_audit_trail_and_its_head_are_copied_together_while_entries_are_appe
         restored = restore(tmp_path / f"bk{i}", tmp_path / f"restored{i}")
         assert restored.files > 0
         assert AuditLog(audit_path(tmp_path / f"restored{i}")).verify().ok
+
+
+def test_the_incidents_database_is_copied_with_what_its_wal_holds(source, tmp_path, contracts):
+    data, home = source
+    book = IncidentBook(Layout(data), contracts)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    book.record(Signal("support_tickets", "v1", "intake_complete", "quality", "high", at, "x"))
+    # Hold a reader open so SQLite cannot checkpoint the WAL into the main file.
+    with book.store.read() as conn:
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM incidents").fetchone()
+        book.acknowledge("INC-0001", "alice", at)
+        assert Path(f"{Layout(data).incidents_db}-wal").stat().st_size > 0
+        backup(data, tmp_path / "bk", home)
+        conn.execute("COMMIT")
+    restored = tmp_path / "restored"
+    restore(tmp_path / "bk", restored)
+    again = IncidentBook(Layout(restored), contracts).get("INC-0001")
+    assert again.state == "acknowledged"
