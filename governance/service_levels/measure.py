@@ -16,7 +16,7 @@ import duckdb
 from governance.identifiers import qualified, quote_ident
 from governance.labeling.spec import LabelingSpec
 from governance.service_levels.spec import ServiceLevels
-from governance.tables import VERSION_COL, version_number
+from governance.tables import LABELING_BATCHES, VERSION_COL, version_number
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,24 @@ def item_turnaround_seconds(conn: duckdb.DuckDBPyConnection, table: tuple[str, s
         f"AND {started} IS NOT NULL AND {finished} IS NOT NULL GROUP BY {item}",
         [version]).fetchall()
     return [float(r[0]) for r in rows]
+
+
+def labeling_figures(conn: duckdb.DuckDBPyConnection, dataset: str,
+                     version: str) -> dict[str, float] | None:
+    """labels_per_hour and cost_per_item of a batch from labeling_batches (None if absent)."""
+    try:
+        row = conn.execute(
+            f"SELECT labels_per_hour, cost_per_item FROM {qualified('main', LABELING_BATCHES)} "
+            "WHERE dataset = ? AND version = ?", [dataset, version]).fetchone()
+    except duckdb.CatalogException:
+        return None
+    if row is None:
+        return None
+    return {"labels_per_hour": _float(row[0]), "cost_per_item": _float(row[1])}
+
+
+def _float(value: object) -> float:
+    return math.nan if value is None else float(value)  # type: ignore[arg-type]
 
 
 def p90(values: Iterable[float]) -> float:
