@@ -9,6 +9,7 @@ never from the check's own clock.
 """
 
 import math
+import warnings
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -278,6 +279,14 @@ def _labeling_check(contract: DatasetContract, levels: ServiceLevels, spec: Labe
 
 def build_service_level_checks(contract: DatasetContract) -> list[dg.AssetChecksDefinition]:
     """The service-level checks the contract declares targets for (none without targets)."""
+    # Partitioned checks are a Dagster preview; they are what records the version with each
+    # evaluation, which the error budget counts by. Said once here, not at every load.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return _build_checks(contract)
+
+
+def _build_checks(contract: DatasetContract) -> list[dg.AssetChecksDefinition]:
     levels = service_levels(contract)
     checks = _delivered_checks(contract, levels)
     if levels.frequency is not None:
