@@ -61,6 +61,8 @@ CHECK_ARRIVAL = "arrival_on_schedule"             # on <ds>/intake
 CHECK_LABELING_TURNAROUND = "labeling_turnaround_p90"  # on <ds>/labeling
 CHECK_LABELING_THROUGHPUT = "labeling_throughput"      # on <ds>/labeling
 CHECK_LABELING_COST = "labeling_cost_per_item"         # on <ds>/labeling
+SERVICE_LEVEL_CHECKS = (CHECK_LATENCY, CHECK_AVAILABILITY, CHECK_ARRIVAL,
+                        CHECK_LABELING_TURNAROUND, CHECK_LABELING_THROUGHPUT, CHECK_LABELING_COST)
 # Metadata every service-level check result carries (the incident sensor reads them): the
 # contract's SLO name, observed value and target in `slo/unit` (s, labels/h or a currency),
 # the contract's severity, and the error budget's remaining share over the window.
