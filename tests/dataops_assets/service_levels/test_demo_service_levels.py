@@ -27,6 +27,7 @@ from dataops_assets.keys import (
 from dataops_assets.service_levels.assets import build_pipeline_health
 from governance.rawstore import RawStore
 from governance.settings import Layout
+from governance.warehouse import open_warehouse
 
 DELIVERED = {"support_tickets": ["v1"], "loan_applications": ["v1"],
              "support_ticket_labels": ["v2"]}
@@ -109,3 +110,25 @@ def test_pipeline_health_equals_a_hand_computation(demo, contracts, dataset) -> 
     assert f"| {meta['health/week']} | {len(records)} |" in meta["weeks"]
     assert f"| {meta['health/week']} | intake | {len(records)} |" in meta["stages"]
     assert stage_key(dataset, PIPELINE_HEALTH) == asset.key
+
+
+def test_labeling_figures_are_the_batch_table_and_the_items_own_times(demo) -> None:
+    with open_warehouse(Layout(demo.data_dir)).reader() as conn:
+        rate, cost = conn.execute(
+            "SELECT labels_per_hour, cost_per_item FROM main.labeling_batches "
+            "WHERE dataset = 'support_ticket_labels' AND version = 'v2'").fetchone()
+        spans = [r[0] for r in conn.execute(
+            "SELECT epoch(max(finished_at)) - epoch(min(started_at)) "
+            "FROM support_ticket_labels.validated WHERE _version = 'v2' GROUP BY item_id")
+            .fetchall()]
+    observed = {check: _history(demo.instance, "support_ticket_labels", "labeling", check)[
+        "v2"].event.asset_check_evaluation.metadata[META_SLO_OBSERVED].value
+        for check in (CHECK_LABELING_THROUGHPUT, CHECK_LABELING_COST, CHECK_LABELING_TURNAROUND)}
+    assert observed[CHECK_LABELING_THROUGHPUT] == pytest.approx(rate, abs=1e-4)
+    assert observed[CHECK_LABELING_COST] == pytest.approx(cost, abs=1e-4)
+    # p90 by hand: linear interpolation between the closest ranks of the sorted spans.
+    spans.sort()
+    pos = (len(spans) - 1) * 0.9
+    low = int(pos)
+    hand = spans[low] + (spans[low + 1] - spans[low]) * (pos - low)
+    assert observed[CHECK_LABELING_TURNAROUND] == pytest.approx(hand, abs=1e-3)
