@@ -61,6 +61,18 @@ CHECK_ARRIVAL = "arrival_on_schedule"             # on <ds>/intake
 CHECK_LABELING_TURNAROUND = "labeling_turnaround_p90"  # on <ds>/labeling
 CHECK_LABELING_THROUGHPUT = "labeling_throughput"      # on <ds>/labeling
 CHECK_LABELING_COST = "labeling_cost_per_item"         # on <ds>/labeling
+SERVICE_LEVEL_CHECKS = (CHECK_LATENCY, CHECK_AVAILABILITY, CHECK_ARRIVAL,
+                        CHECK_LABELING_TURNAROUND, CHECK_LABELING_THROUGHPUT, CHECK_LABELING_COST)
+# Metadata every service-level check result carries (the incident sensor reads them): the
+# contract's SLO name, observed value and target in `slo/unit` (s, labels/h or a currency),
+# the contract's severity, and the error budget's remaining share over the window.
+META_SLO_NAME = "slo/name"
+META_SLO_OBSERVED = "slo/observed"
+META_SLO_TARGET = "slo/target"
+META_SLO_UNIT = "slo/unit"
+META_SLO_SEVERITY = "slo/severity"
+META_SLO_COUNTED = "slo/counted"  # False: nothing to judge yet (a dataset's first arrival)
+META_SLO_BUDGET_REMAINING = "slo/error_budget_remaining"
 
 # The audit trail's witnessed checkpoints: runless observations in the Dagster instance.
 AUDIT_TRAIL_KEY = dg.AssetKey(["governance", "audit_trail"])

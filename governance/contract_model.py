@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +78,14 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class SlaSpec:
-    """A service-level property such as freshness or retention, as a duration."""
+    """A service-level property: a duration (freshness, retention, latency, frequency) or,
+    for timeOfAvailability, a clock time in `clock` (its duration is then zero)."""
 
     name: str
     duration: timedelta
     element: str | None = None
     text: str = ""
+    clock: time | None = None  # timeOfAvailability: local time, tz-aware if an offset was given
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,29 @@ def parse_duration(value: Any, unit: str | None) -> timedelta:
     return _UNITS[unit.lower()] * float(value)
 
 
+_CLOCK = re.compile(r"\s*([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?"
+                    r"(Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?\s*")
+
+
+def parse_clock(value: Any) -> time:
+    """Turn a clock time ('09:00', '09:00:30', '09:00+02:00', '09:00Z') into a time.
+
+    Without an offset the time is naive: the contract's time zone applies
+    (governance/service_levels/spec.py reads it from the `serviceLevels` property)."""
+    match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a clock time such as '09:00' or '09:00+02:00'")
+    hour, minute, second, offset = match.groups()
+    tz = None
+    if offset == "Z":
+        tz = UTC
+    elif offset:
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return time(int(hour), int(minute), int(second or 0), tzinfo=tz)
+
+
 def _column(path: Path, where: str, prop: SchemaProperty) -> ColumnSpec:
     if not prop.name:
         raise contract_error(path, f"{where}.name", "every property needs a name")
@@ -252,6 +277,12 @@ def _slas(path: Path, odcs: OpenDataContractStandard) -> tuple[SlaSpec, ...]:
                 raise contract_error(path, f"slaProperties[{i}].value", str(exc)) from None
             text = f"{sla.value} {sla.unit or ''}".strip()
             out.append(SlaSpec(sla.property, duration, sla.element, text))
+        elif sla.property == "timeOfAvailability":
+            try:
+                clock = parse_clock(sla.value)
+            except ValueError as exc:
+                raise contract_error(path, f"slaProperties[{i}].value", str(exc)) from None
+            out.append(SlaSpec(sla.property, timedelta(0), sla.element, str(sla.value), clock))
     return tuple(out)
 
 

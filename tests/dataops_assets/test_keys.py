@@ -18,6 +18,9 @@ def _expected(contracts) -> dict[str, set[str]]:
                                 "sensors": {keys.DATASHEET_AFTER_SUCCESS,
                                             keys.DATASHEET_AFTER_FAILURE},
                                 "assets": set()}
+    # Service levels: one pipeline-health job and its daily schedule for every dataset.
+    out["jobs"].add(keys.PIPELINE_HEALTH_JOB)
+    out["schedules"].add(keys.PIPELINE_HEALTH_SCHEDULE)
     for contract in contracts:
         for kind, names in keys.dataset_names(
                 contract.name, labeling_spec(contract) is not None).items():
@@ -39,6 +42,7 @@ def test_every_check_name_comes_from_the_keys_module(defs, contracts):
     allowed = {keys.CHECK_INTAKE_COMPLETE, keys.CHECK_PII_DECLARED, keys.CHECK_PII_RESCAN,
                keys.CHECK_FRESHNESS, keys.CHECK_TARGETS, keys.CHECK_DRIFT_WITHIN,
                *keys.CHECKS_LABELING}
+    allowed |= set(keys.SERVICE_LEVEL_CHECKS)
     # Quality rule families are named by the contract's rules (governance.quality.rules).
     for contract in contracts.values():
         allowed |= set(quality_spec(contract).families)
