@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dataops_assets import runner
 from dataops_assets.outcomes import VersionOutcome, stage_rank
+from governance.incidents.model import Incident
 
 
 @contextmanager
@@ -84,3 +85,14 @@ def print_log_location(data_dir: Path) -> None:
     """Say where Dagster's per-event lines went."""
     print(f"Dagster event log of these runs: {runner.run_log_file(data_dir)} "
           "(-v shows it here)", file=sys.stderr)
+
+
+def print_incidents(incidents: Sequence[Incident]) -> None:
+    """One line per active incident: what, how bad, which versions, whose."""
+    active = [i for i in incidents if i.active]
+    print(f"\nactive incidents: {len(active)} "
+          f"({sum(i.severity == 'high' for i in active)} high); "
+          "`dataops incident list` shows them, `dataops incident show ID` the evidence")
+    for i in active:
+        print(f"  {i.id} {i.dataset} {i.key} ({i.type}, {i.severity}) "
+              f"{', '.join(i.versions)}: {i.state}, owner {i.owner}")

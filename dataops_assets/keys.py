@@ -107,6 +107,10 @@ META_SHARE_DRIFTED = "drift/share_drifted"
 META_REFERENCE = "drift/reference_version"
 META_DRIFTED_COLUMNS = "drift/drifted_columns"
 META_RECORDS_QUARANTINED = "records_quarantined"
+# What the incident sensor records on `<ds>/incidents` (the UI plots the counts).
+META_INCIDENTS_ACTIVE = "incidents/active"
+META_INCIDENTS_HIGH = "incidents/active_high"
+META_INCIDENTS_TABLE = "incidents/table"
 
 
 def stage_key(dataset: str, stage: str) -> dg.AssetKey:

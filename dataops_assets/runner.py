@@ -9,14 +9,19 @@ from pathlib import Path
 
 import dagster as dg
 
-from dataops_assets.keys import datasheet_job_name, drift_sensor_name, job_name
+from dataops_assets.keys import (
+    INCIDENT_SENSOR,
+    datasheet_job_name,
+    drift_sensor_name,
+    job_name,
+)
 from dataops_assets.outcomes import FailedCheck, VersionOutcome, outcome_from_events
 from governance.contracts import DatasetContract
 from governance.drift.refresh import RefreshLedger, RefreshRequest
 from governance.settings import Layout
 
 __all__ = ["FailedCheck", "VersionOutcome", "configure_run_log", "run_version",
-           "tick_drift_sensor"]
+           "tick_drift_sensor", "tick_incident_sensor"]
 
 RUN_LOGGER = "dataops.runs"
 _FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -134,3 +139,17 @@ def tick_drift_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
                                tags=tags, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
     return [r for run in result.run_requests or []
             if (r := ledger.get(contract.name, run.partition_key or "")) is not None]
+
+
+def tick_incident_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) -> int:
+    """Evaluate the incident sensor once, as the daemon would, recording the incidents asset
+    events it returns; the number of events recorded."""
+    sensor = defs.resolve_sensor_def(INCIDENT_SENSOR)
+    with dg.build_sensor_context(instance=instance, definitions=defs,
+                                 resources=defs.resources) as context:
+        result = sensor(context)
+    # The daemon records a sensor's runless events itself; an in-process tick does it here.
+    events = list(getattr(result, "asset_events", None) or [])
+    for event in events:
+        instance.report_runless_asset_event(event)
+    return len(events)

@@ -8,13 +8,25 @@ from pathlib import Path
 
 import dagster as dg
 
-from dataops_assets.console import print_json, print_log_location, print_summary, progress
+from dataops_assets.console import (
+    print_incidents,
+    print_json,
+    print_log_location,
+    print_summary,
+    progress,
+)
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
 from dataops_assets.demo.labels import gold_path
 from dataops_assets.ingestion.ingest import ingest_file
-from dataops_assets.runner import VersionOutcome, run_version, tick_drift_sensor
+from dataops_assets.runner import (
+    VersionOutcome,
+    run_version,
+    tick_drift_sensor,
+    tick_incident_sensor,
+)
 from governance.contracts import DatasetContract, load_contracts
+from governance.incidents.book import IncidentBook
 from governance.labeling.files import save_gold, save_verdicts
 from governance.labeling.spec import labeling_spec
 from governance.rawstore import RawStore
@@ -55,6 +67,8 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
         # the refresh requests exist before the UI starts (the daemon then finds them).
         requests = [r for contract in contracts.values()
                     for r in tick_drift_sensor(defs, instance, contract)]
+        # Likewise the incident sensor: the blocked versions' incidents exist when it ends.
+        tick_incident_sensor(defs, instance)
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         print_json(outcomes)
@@ -66,6 +80,7 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
             print(f"  {r.dataset} {r.version}: {r.share_drifted:.0%} of columns drifted from "
                   f"{r.reference_version} ({', '.join(r.drifted_columns)}); {r.job} -> "
                   f"{r.status}")
+        print_incidents(IncidentBook(Layout(data_dir), contracts).list())
         print(f"\n{len(outcomes)} versions: "
               f"{sum(o.delivered for o in outcomes)} delivered, "
               f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")
