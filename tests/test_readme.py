@@ -28,6 +28,8 @@ ALLOWED = {
     ".venv/bin/pytest": "created by `make install`",
     "manifest.json": "one per version in the raw store, under the data directory",
     "holds.json": "the legal holds file, under the data directory",
+    "operations/outbox.jsonl": "the notifier's outbox, under the data directory",
+    "postmortems/INC-0007.md": "a drafted post-mortem, under the datasheets folder",
     "warehouse/": "the Parquet warehouse's folder, under a data directory that uses it",
     "warehouse.json": "the data directory's record of its warehouse backend",
     "backup-manifest.json": "written into each backup folder by `dataops backup`",

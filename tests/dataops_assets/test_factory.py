@@ -26,7 +26,7 @@ def _graph(defs: dg.Definitions) -> list[dict]:
             "key": key.to_user_string(),
             "group": node.group_name,
             "deps": sorted(k.to_user_string() for k in node.parent_keys),
-            "partitions": node.partitions_def.name,
+            "partitions": node.partitions_def.name if node.partitions_def else None,
             "owners": list(node.owners),
             "tags": dict(sorted(node.tags.items())),
             "kinds": sorted(node.kinds),
@@ -50,7 +50,7 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
     for name in contracts:
         keys = {k for k in graph.get_all_asset_keys() if k.path[0] == name}
         stages = {"intake", "cleaned", "validated", "pii_scan", "delivered", "datasheet",
-                  "drift", "refresh_request"}
+                  "drift", "refresh_request", "incidents", "pipeline_health"}
         if name == "support_ticket_labels":
             stages |= {"labeling", "vendor_scorecard"}
         assert {k.path[1] for k in keys} == stages
@@ -59,11 +59,12 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
     assert defs.resolve_sensor_def("loan_applications_landing")
     assert defs.resolve_sensor_def("loan_applications_drift_refresh")
     assert defs.resolve_job_def("loan_applications_refresh")
-    # The pipeline job runs the stage chain; refresh requests only run when drift asks.
+    # The pipeline job runs the stage chain; refresh requests only run when drift asks,
+    # incidents are observed by their sensor and pipeline health has its own schedule.
     selected = {k.path[1] for k in defs.resolve_job_def("support_ticket_labels_pipeline")
                 .asset_layer.selected_asset_keys}
     assert {"labeling", "vendor_scorecard", "drift"} <= selected
-    assert not {"refresh_request", "datasheet"} & selected
+    assert not {"refresh_request", "datasheet", "incidents", "pipeline_health"} & selected
 
 
 def test_personal_columns_are_tagged_in_the_column_schema(defs):
