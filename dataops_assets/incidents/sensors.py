@@ -125,20 +125,24 @@ def _breach_signal(breach: Breach) -> Signal:
                            f"{hours:.1f} h against {target:.1f} h"),))
 
 
-def _service_level_signals(instance: dg.DagsterInstance, layout: Layout,
-                           contracts: Mapping[str, DatasetContract],
-                           now: datetime) -> list[Signal]:
+def _service_levels(instance: dg.DagsterInstance, layout: Layout, book: IncidentBook,
+                    contracts: Mapping[str, DatasetContract], now: datetime,
+                    changed: set[str]) -> None:
+    """Versions still undelivered past their latency target and batches that did not arrive;
+    a batch arriving after a missing-batch incident is that key's passing re-run."""
     raw = RawStore(layout.raw_dir)
-    signals = []
     for contract in contracts.values():
-        versions = raw.versions(contract.name)
-        arrivals = {v.version: _at(v.arrived_at) for v in versions}
+        arrivals = {v.version: _at(v.arrived_at) for v in raw.versions(contract.name)}
         delivered = instance.get_materialized_partitions(stage_key(contract.name, DELIVERED))
-        breaches = overdue_versions(contract, arrivals, delivered, now)
-        last = max(arrivals.values(), default=None)
-        gap = missing_batch(contract, last, now)
-        signals += [_breach_signal(b) for b in (*breaches, *([gap] if gap else []))]
-    return signals
+        gap = missing_batch(contract, max(arrivals.values(), default=None), now)
+        for breach in (*overdue_versions(contract, arrivals, delivered, now),
+                       *([gap] if gap else [])):
+            if book.record(_breach_signal(breach))[1] != "known":
+                changed.add(contract.name)
+        if gap is None and arrivals:
+            newest = max(arrivals, key=arrivals.__getitem__)
+            if book.passed(contract.name, KEY_MISSING_BATCH, newest, arrivals[newest]):
+                changed.add(contract.name)
 
 
 def _table(incidents: list[Incident]) -> str:
@@ -169,10 +173,10 @@ def watch(instance: dg.DagsterInstance, layout: Layout,
     book = IncidentBook(layout, contracts, audit_log(layout.data_dir, instance))
     changed: set[str] = set()
     _read_endings(instance, book, contracts, cursors, changed)
-    for signal in (*_drift_signals(layout, contracts),
-                   *_service_level_signals(instance, layout, contracts, now)):
+    for signal in _drift_signals(layout, contracts):
         if book.record(signal)[1] != "known":
             changed.add(signal.dataset)
+    _service_levels(instance, layout, book, contracts, now, changed)
     policies = {name: incident_policy(c) for name, c in contracts.items()}
     sent = escalate(book, policies, now, notifier)
     changed |= {n.dataset for n in sent}

@@ -174,7 +174,7 @@ class IncidentBook:
         with self.store.write() as conn:
             # A replayed signal (a reset sensor cursor, the demo's tick then the daemon's) of
             # a version that an earlier, now resolved incident already holds.
-            seen = self._seen(conn, signal) if signal.version is not None else None
+            seen = self._seen(conn, signal)
             if seen is not None:
                 return incident_from_row(seen), "known"
             row = conn.execute(f"SELECT * FROM {INCIDENTS} WHERE dataset = ? AND key = ? AND "
@@ -205,9 +205,14 @@ class IncidentBook:
 
     @staticmethod
     def _seen(conn: sqlite3.Connection, signal: Signal) -> sqlite3.Row | None:
-        """The resolved incident of the signal's key that already holds its version."""
+        """The resolved incident of the signal's key that already answered it: one holding
+        its version, or for a signal without a version (a missing batch, whose `at` is the
+        missed deadline) one opened at or after that deadline."""
         rows = conn.execute(f"SELECT * FROM {INCIDENTS} WHERE dataset = ? AND key = ? AND "
                             "state = ? ORDER BY id", [signal.dataset, signal.key, RESOLVED])
+        if signal.version is None:
+            deadline = _now(signal.at)
+            return next((r for r in rows if incident_from_row(r).opened_at >= deadline), None)
         return next((r for r in rows if signal.version in json.loads(r["versions"])), None)
 
     def _reopen(self, conn: sqlite3.Connection, incident: Incident, at: datetime) -> Incident:
