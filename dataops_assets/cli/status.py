@@ -18,11 +18,13 @@ import dagster as dg
 from dataops_assets.cli._common import add_verb, dagster_instance
 from dataops_assets.keys import (
     DRIFT,
+    LABELING_STAGES,
     META_DATASET_DRIFT,
     META_DRIFTED_COLUMNS,
     META_REFERENCE,
     META_SHARE_DRIFTED,
     PII_SCAN,
+    STAGE_CHAIN,
     job_name,
     partitions_name,
 )
@@ -35,6 +37,7 @@ from governance.rawstore import RawStore
 from governance.retention import retention_plan
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 
+_STAGES = (*STAGE_CHAIN, *LABELING_STAGES)
 _STEP_STATES = {
     dg.DagsterEventType.STEP_START: "running",
     dg.DagsterEventType.STEP_SUCCESS: "succeeded",
@@ -83,6 +86,8 @@ def version_status(instance: dg.DagsterInstance, layout: Layout, contract: Datas
             if state and event.step_key:
                 # A graph-backed asset (delivered) has several steps: asset__name.op[chunk].
                 stage = event.step_key.split("__", 1)[-1].split(".", 1)[0]
+                if stage not in _STAGES:
+                    continue  # a check run as its own step (service levels): not a stage
                 if stages.get(stage) == "failed":
                     continue  # a later step of the same asset must not hide the failure
                 error = getattr(event.event_specific_data, "error", None)

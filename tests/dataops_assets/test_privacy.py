@@ -9,10 +9,16 @@ from pathlib import Path
 import dagster as dg
 import pyarrow.parquet as pq
 
+from dataops_assets.definitions import build_definitions
+from dataops_assets.incidents.postmortem import gather_postmortem
 from governance.audit import audit_path
+from governance.contracts import load_contracts
+from governance.incidents.book import IncidentBook
+from governance.incidents.postmortem import render_postmortem, render_postmortem_html
 from governance.settings import Layout
 from governance.tables import table as registry_entry
 from governance.warehouse import open_warehouse
+from tests.conftest import CONTRACTS_DIR
 from tests.dataops_assets.test_quality_checks import _run_for
 
 
@@ -98,6 +104,24 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
                 continue
             rows = conn.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall()
             haystacks[f"{schema}.{name}"] = "\n".join(map(str, rows))
+    # The operations store (incidents, their events, notifications), the outbox, and a
+    # post-mortem of every incident the demo opened.
+    store = sqlite3.connect(layout.incidents_db)
+    for (table,) in store.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        rows = store.execute(f'SELECT * FROM "{table}"').fetchall()
+        haystacks[f"incidents.sqlite:{table}"] = "\n".join(map(str, rows))
+    store.close()
+    haystacks["outbox"] = layout.outbox_file.read_text(encoding="utf-8")
+    contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
+    book = IncidentBook(layout, contracts)
+    defs = build_definitions(CONTRACTS_DIR, demo.data_dir)
+    for incident in book.list():
+        facts = gather_postmortem(demo.data_dir, demo.instance, incident,
+                                  book.events(incident.id), defs)
+        markdown = render_postmortem(facts)
+        haystacks[f"post-mortem {incident.id}"] = markdown + render_postmortem_html(
+            facts, markdown)
+    assert len(book.list()) >= 14 and "incidents.sqlite:incident_events" in haystacks
     assert sum(len(h) for h in haystacks.values()) > 100_000  # the event log was searched
     hits = {(name, value) for name, text in haystacks.items() for value in planted
             if value in text}
