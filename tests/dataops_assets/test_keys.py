@@ -16,7 +16,8 @@ def _expected(contracts) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {"jobs": {keys.RETENTION_JOB}, "schedules":
                                 {keys.RETENTION_SCHEDULE},
                                 "sensors": {keys.DATASHEET_AFTER_SUCCESS,
-                                            keys.DATASHEET_AFTER_FAILURE},
+                                            keys.DATASHEET_AFTER_FAILURE,
+                                            keys.INCIDENT_SENSOR},
                                 "assets": set()}
     # Service levels: one pipeline-health job and its daily schedule for every dataset.
     out["jobs"].add(keys.PIPELINE_HEALTH_JOB)

@@ -25,9 +25,10 @@ def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
 def test_whole_demo_graph_materializes(demo, contracts):
     assert demo.exit_code == 0
     assert "7 versions: 3 delivered, 4 blocked by checks, 0 failed" in demo.output
-    # Quiet: Dagster's per-event lines go to the run log, not the terminal.
+    # Quiet: Dagster's per-event lines go to the run log, not the terminal (the summary,
+    # the blocked versions' reasons and one line per active incident: about 65 lines).
     shown = demo.output + demo.errors
-    assert len(shown.splitlines()) <= 60 and "DEBUG" not in shown
+    assert len(shown.splitlines()) <= 75 and "DEBUG" not in shown
     assert "dagster._core" not in shown and "Traceback" not in shown
     log = Path(demo.errors.split("Dagster event log of these runs: ")[1].split(" ")[0])
     assert "DEBUG" in log.read_text() and log.is_relative_to(demo.data_dir)

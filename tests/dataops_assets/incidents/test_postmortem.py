@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from dataops_assets.cli import main
 from dataops_assets.incidents.postmortem import postmortem_paths, write_postmortem
 from governance.contracts import DatasetContract
 from governance.errors import InvalidNameError
+from governance.incidents.book import IncidentBook
 from governance.incidents.model import (
     DRIFT,
     HIGH,
@@ -22,7 +25,7 @@ from governance.incidents.model import (
     Incident,
     IncidentEvent,
 )
-from governance.settings import DATASHEETS_DIR_ENV
+from governance.settings import DATASHEETS_DIR_ENV, Layout
 from tests.dataops_assets.conftest import DemoRun
 from tests.dataops_assets.test_golden_documents import _personal_values
 
@@ -158,3 +161,28 @@ def test_labeling_incident_names_vendors_and_guidelines(demo: DemoRun, tmp_path:
     markdown = md_path.read_text(encoding="utf-8")
     assert re.search(r"\| v1 \| acme_labeling, in_house \| [^|]+ \| \d+ \| \d+ \|", markdown)
     assert "labeling_gold_accuracy (this incident) | error |" in markdown
+
+
+def test_the_demo_incident_through_the_command(demo: DemoRun, contracts, monkeypatch,
+                                               tmp_path: Path) -> None:
+    """`dataops incident postmortem` on the incident the sensor opened for loan_applications
+    v2's required_values: the same bytes twice, with rules, timeline and blast radius."""
+    monkeypatch.setenv("DATAOPS_DATA_DIR", str(demo.data_dir))
+    book = IncidentBook(Layout(demo.data_dir), contracts)
+    [incident] = [i for i in book.list(dataset="loan_applications")
+                  if i.key == "required_values"]
+    assert incident.versions == ("v2",) and incident.owner == "credit-data"
+    drafts = []
+    with mock.patch("dataops_assets.cli.incident.dagster_instance",
+                    return_value=demo.instance):
+        for name in ("a", "b"):
+            out = tmp_path / name / "pm.md"
+            assert main(["incident", "postmortem", incident.id, "--out", str(out)]) == 0
+            drafts.append((out.read_bytes(), out.with_suffix(".html").read_bytes()))
+    assert drafts[0] == drafts[1]
+    markdown = drafts[0][0].decode("utf-8")
+    assert "| v2 | required_values | applicant_name.not_null | 1 |" in markdown
+    assert f"{incident.id} opened by sensor" in markdown
+    assert "check failure · v2 · required_values (error) failed" in markdown
+    assert "## Blast radius" in markdown and "| loan_applications/delivered | no |" in markdown
+    assert "| v1 | delivery |" in markdown  # the export already made of the earlier version
