@@ -105,7 +105,7 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
             rows = conn.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall()
             haystacks[f"{schema}.{name}"] = "\n".join(map(str, rows))
     # The operations store (incidents, their events, notifications), the outbox, and a
-    # post-mortem of every incident the demo opened.
+    # post-mortem of each kind of incident the demo opened.
     store = sqlite3.connect(layout.incidents_db)
     for (table,) in store.execute("SELECT name FROM sqlite_master WHERE type='table'"):
         rows = store.execute(f'SELECT * FROM "{table}"').fetchall()
@@ -115,7 +115,8 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
     contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
     book = IncidentBook(layout, contracts)
     defs = build_definitions(CONTRACTS_DIR, demo.data_dir)
-    for incident in book.list():
+    # One post-mortem per incident type: each type draws on different evidence.
+    for incident in {i.type: i for i in book.list()}.values():
         facts = gather_postmortem(demo.data_dir, demo.instance, incident,
                                   book.events(incident.id), defs)
         markdown = render_postmortem(facts)
