@@ -26,7 +26,7 @@ def test_whole_demo_graph_materializes(demo, contracts):
     assert demo.exit_code == 0
     assert "7 versions: 3 delivered, 4 blocked by checks, 0 failed" in demo.output
     # Quiet: Dagster's per-event lines go to the run log, not the terminal (the summary,
-    # the blocked versions' reasons and one line per active incident: about 65 lines).
+    # the blocked versions' reasons and one line per active incident: about 60 lines).
     shown = demo.output + demo.errors
     assert len(shown.splitlines()) <= 75 and "DEBUG" not in shown
     assert "dagster._core" not in shown and "Traceback" not in shown
