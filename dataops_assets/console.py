@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from dataops_assets import runner
 from dataops_assets.outcomes import VersionOutcome, stage_rank
 from governance.incidents.model import Incident
+from governance.tables import version_number
 
 
 @contextmanager
@@ -94,5 +95,7 @@ def print_incidents(incidents: Sequence[Incident]) -> None:
           f"({sum(i.severity == 'high' for i in active)} high); "
           "`dataops incident list` shows them, `dataops incident show ID` the evidence")
     for i in active:
+        # Versions in version order: parallel runs attach them in the order they end.
+        versions = sorted(i.versions, key=version_number)
         print(f"  {i.id} {i.dataset} {i.key} ({i.type}, {i.severity}) "
-              f"{', '.join(i.versions)}: {i.state}, owner {i.owner}")
+              f"{', '.join(versions)}: {i.state}, owner {i.owner}")

@@ -24,13 +24,16 @@ from dataclasses import dataclass
 import dagster as dg
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from dataops_assets.console import print_summary
+from dataops_assets.console import print_incidents, print_summary
+from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.run import ingest_demo
 from dataops_assets.keys import DRIFT, META_REFRESH_REQUEST, TAG_DATASET, TAG_PARTITION, job_name
 from dataops_assets.outcomes import VersionOutcome, outcome_from_events
+from dataops_assets.runner import tick_incident_sensor
 from governance.contracts import load_contracts
 from governance.drift.refresh import RefreshLedger, RefreshRequest
 from governance.errors import GovernanceError
+from governance.incidents.book import IncidentBook
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 
 # The code location deploy/cluster/workspace.yaml names; the webserver resolves jobs in it.
@@ -215,6 +218,11 @@ def run_demo(instance: dg.DagsterInstance, count: int | None, timeout: float) ->
     print_summary(outcomes)
     print_refresh_requests(RefreshLedger(Layout(data_dir).refresh_requests_file), outcomes,
                            list(contracts))
+    # The daemon's incident sensor ticks on its own interval; one tick here (idempotent
+    # beside the daemon's) makes the incidents of every finished run exist before the
+    # summary, as `make demo` does.
+    tick_incident_sensor(build_definitions(contracts_dir, data_dir), instance)
+    print_incidents(IncidentBook(Layout(data_dir), contracts).list())
     failed = [o for o in outcomes if o.status == "failed"]
     print(f"\n{len(outcomes)} versions: {sum(o.delivered for o in outcomes)} delivered, "
           f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")

@@ -129,11 +129,19 @@ def _query_while(running: subprocess.Popen, env: dict[str, str],
 
 
 def _summary(stdout: str) -> list[str]:
-    """The demo's summary: from the table's header to the closing count line."""
+    """The demo's summary: from the table's header to the closing count line. Incident ids
+    follow the order in which runs ended, which parallel runs do not fix, so they are
+    blanked and the incident lines sorted."""
     lines = stdout.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("dataset "))
     last = next(i for i, line in enumerate(lines) if re.match(r"\d+ versions: ", line))
-    return lines[first:last + 1]
+    summary = lines[first:last + 1]
+    incidents = sorted(re.sub(r"INC-\d+", "INC-*", line) for line in summary
+                       if line.startswith("  INC-"))
+    start = next((i for i, line in enumerate(summary) if line.startswith("  INC-")), None)
+    if start is None:
+        return summary
+    return summary[:start] + incidents + summary[start + len(incidents):]
 
 
 def _run_facts(env: dict[str, str]) -> tuple[list[dg.RunRecord], dict[str, list]]:
