@@ -66,6 +66,12 @@ class RawVersion:
         """The version's sequence number (v12 -> 12)."""
         return version_number(self.version)
 
+    @property
+    def arrived(self) -> datetime:
+        """When the batch landed in the raw store, as an aware UTC time."""
+        at = datetime.fromisoformat(self.arrived_at)
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -115,6 +121,10 @@ class RawStore:
             return []
         out = [self._load(manifest) for manifest in folder.glob(f"v*/{MANIFEST}")]
         return sorted(out, key=lambda v: v.number)
+
+    def arrivals(self, dataset: str) -> dict[str, datetime]:
+        """When each stored version of a dataset arrived (aware UTC), oldest first."""
+        return {v.version: v.arrived for v in self.versions(dataset)}
 
     def get(self, dataset: str, version: str) -> RawVersion:
         """Return one stored version or raise UnknownVersionError."""

@@ -132,7 +132,7 @@ def _service_levels(instance: dg.DagsterInstance, layout: Layout, book: Incident
     a batch arriving after a missing-batch incident is that key's passing re-run."""
     raw = RawStore(layout.raw_dir)
     for contract in contracts.values():
-        arrivals = {v.version: _at(v.arrived_at) for v in raw.versions(contract.name)}
+        arrivals = raw.arrivals(contract.name)
         delivered = instance.get_materialized_partitions(stage_key(contract.name, DELIVERED))
         gap = missing_batch(contract, max(arrivals.values(), default=None), now)
         for breach in (*overdue_versions(contract, arrivals, delivered, now),

@@ -74,11 +74,7 @@ _HISTORY = 10_000  # check evaluations read for the error budget (newest first)
 
 def _arrived(store: DataStore, dataset: str, version: str) -> datetime:
     """When the version's batch landed in the raw store (aware, UTC)."""
-    return _aware(datetime.fromisoformat(store.raw_store().get(dataset, version).arrived_at))
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return store.raw_store().get(dataset, version).arrived
 
 
 def _materialized_at(instance: dg.DagsterInstance, key: dg.AssetKey, version: str) -> datetime:
@@ -211,8 +207,7 @@ def _arrival_check(contract: DatasetContract, levels: ServiceLevels) -> dg.Asset
     def arrival(context: dg.AssetCheckExecutionContext,
                 store: DataStore) -> dg.AssetCheckResult:
         version = context.partition_key
-        arrivals = {v.version: _aware(datetime.fromisoformat(v.arrived_at))
-                    for v in store.raw_store().versions(contract.name)}
+        arrivals = store.raw_store().arrivals(contract.name)
         m = measure_arrival(levels, version, arrivals)
         # The budget's window ends when this version was read: batches arrive in bursts
         # and are run later, so an arrival time would leave earlier evaluations outside.
