@@ -90,6 +90,15 @@ DATASHEET_AFTER_FAILURE = "datasheet_after_failure"
 INCIDENT_SENSOR = "incident_watch"
 PIPELINE_HEALTH_JOB = "pipeline_health_refresh"
 PIPELINE_HEALTH_SCHEDULE = "pipeline_health_daily"
+# Reporting (dataops_assets/reporting/) and the governance portal (dataops_assets/portal/):
+# not per dataset, so their assets sit in one group of their own.
+REPORTS_GROUP = "reports"
+WEEKLY_REPORT_KEY = dg.AssetKey([REPORTS_GROUP, "weekly_report"])
+WEEKLY_REPORT_JOB = "weekly_report_job"
+WEEKLY_REPORT_SCHEDULE = "weekly_report_monday"
+PORTAL_KEY = dg.AssetKey([REPORTS_GROUP, "governance_portal"])
+PORTAL_JOB = "governance_portal_build"
+PORTAL_RESOURCE = "portal"
 
 # Run tags.
 TAG_DATASET = "dataops/dataset"
@@ -111,6 +120,8 @@ META_RECORDS_QUARANTINED = "records_quarantined"
 META_INCIDENTS_ACTIVE = "incidents/active"
 META_INCIDENTS_HIGH = "incidents/active_high"
 META_INCIDENTS_TABLE = "incidents/table"
+# The portal page of a datasheet (a URL the UI opens in one click).
+META_PORTAL_PAGE = "portal_page"
 
 
 def stage_key(dataset: str, stage: str) -> dg.AssetKey:

@@ -82,6 +82,11 @@ class Layout:
         return self.operations_dir / "outbox.jsonl"
 
     @property
+    def portal_dir(self) -> Path:
+        """The governance portal: its MkDocs sources (docs/) and the built site (site/)."""
+        return self.data_dir / "portal"
+
+    @property
     def lineage_file(self) -> Path:
         """OpenLineage run events, one JSON object per line."""
         return self.data_dir / "lineage" / "openlineage.jsonl"

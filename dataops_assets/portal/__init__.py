@@ -1,0 +1,1 @@
+"""The governance portal in Dagster: its asset and job, rebuilt after datasheets."""

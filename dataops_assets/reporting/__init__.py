@@ -1,0 +1,1 @@
+"""The weekly report in Dagster: its asset, job and Monday schedule."""

@@ -1,0 +1,1 @@
+"""Weekly status report: figures from the warehouse, the operations store and runs."""
