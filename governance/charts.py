@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 # Colours shared by every chart (also used by the page style): current, other, target, alarm.
 CURRENT = "#2f9e62"
@@ -80,7 +81,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
             ax.axvline(target, color=TARGET, linestyle="--", linewidth=1, label="target")
             ax.legend(loc="lower right", fontsize=7, frameon=False)
         if percent:
-            ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+            ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         if title:
             ax.set_title(title, loc="left")
         return _svg(fig, title)
@@ -106,12 +107,12 @@ def line_chart(x_labels: Sequence[str], series: dict[str, Sequence[float | None]
                     color=SERIES[i % len(SERIES)], label=name)
         ax.set_xticks(xs, [str(x) for x in x_labels])
         if highlight is not None and highlight in x_labels:
-            ax.axvspan(x_labels.index(highlight) - 0.3, x_labels.index(highlight) + 0.3,
+            ax.axvspan(x_labels.index(highlight) - 0.12, x_labels.index(highlight) + 0.12,
                        color=CURRENT, alpha=0.12)
         if target is not None:
             ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label="target")
         if percent:
-            ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         if len(series) > 1 or target is not None:
             ax.legend(fontsize=7, frameon=False, loc="best")
         if title:
@@ -141,7 +142,7 @@ def grouped_bar_chart(categories: Sequence[str], series: dict[str, Sequence[floa
         if target is not None:
             ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label="target")
         if percent:
-            ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if title:
             ax.set_title(title, loc="left")

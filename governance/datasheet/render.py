@@ -15,8 +15,10 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markdown_it import MarkdownIt
 
 from governance.atomic import atomic_write_text
+from governance.charts import bar_chart, line_chart
 from governance.datasheet.facts import NOT_PROVIDED, VersionFacts
 from governance.identifiers import check_dataset_name, check_version
+from governance.tables import version_number
 
 # Shipped inside the package (governance/datasheet/templates/), so a wheel install finds them.
 TEMPLATES_PACKAGE = "governance.datasheet"
@@ -91,13 +93,28 @@ def render(facts: VersionFacts, previous: VersionFacts | None) -> tuple[str, str
                "basis": basis}
     markdown = env.get_template("datasheet.md.j2").render(**context)
     body = markdown_html(markdown)
-    trends: dict[str, list[tuple[str, float]]] = {}
+    html = env.get_template("datasheet.html.j2").render(body=body, charts=charts(facts),
+                                                        **context)
+    return markdown, html
+
+
+def charts(facts: VersionFacts) -> list[str]:
+    """The datasheet's charts as inline SVG: value distributions, then quality per version."""
+    drawn = [bar_chart([label for label, _ in values], [n for _, n in values],
+                       title=f"distribution of {name}")
+             for name, values in facts.distributions.items() if values]
+    trends: dict[str, dict[str, float]] = {}
     for point in facts.history:
         if point["dimension"] in _BOUNDED and point["value"] is not None:
-            trends.setdefault(point["dimension"], []).append((point["version"],
-                                                              point["value"]))
-    html = env.get_template("datasheet.html.j2").render(body=body, trends=trends, **context)
-    return markdown, html
+            trends.setdefault(point["dimension"], {})[point["version"]] = point["value"]
+    targets = {q["dimension"]: q["target"] for q in facts.quality
+               if q["column"] == "*" and q.get("target") is not None}
+    for dimension, points in trends.items():
+        versions = sorted(points, key=version_number)  # v10 after v9, not after v1
+        drawn.append(line_chart(versions, {dimension: [points[v] for v in versions]},
+                                title=f"{dimension} across versions", percent=True,
+                                target=targets.get(dimension), highlight=facts.version))
+    return drawn
 
 
 @dataclass(frozen=True)
