@@ -13,10 +13,10 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Colours shared by every chart (also used by the page style): current, other, target, alarm.
 CURRENT = "#2f9e62"
@@ -34,6 +34,26 @@ class ChartError(ValueError):
     """A chart was asked for with data it cannot draw (lengths differ, nothing to draw)."""
 
 
+def _rc() -> Any:
+    # matplotlib is imported on first use: every Dagster step process imports the code
+    # location, and most steps draw nothing (about 0.2 s saved per step).
+    import matplotlib
+
+    return matplotlib.rc_context(_RC)
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _percent_axis(axis: Any) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(xmax=1.0))
+
+
 def _svg(fig: Figure, title: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight",
@@ -45,7 +65,7 @@ def _svg(fig: Figure, title: str) -> str:
 
 
 def _figure(rows: int, width: float = 4.2) -> Figure:
-    return Figure(figsize=(width, max(1.0, 0.28 * rows + 0.6)))
+    return _new_figure(width, max(1.0, 0.28 * rows + 0.6))
 
 
 def _fmt(value: float, percent: bool) -> str:
@@ -64,7 +84,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
         raise ChartError(f"chart {title!r}: {len(labels)} labels but {len(values)} values")
     if not labels:
         raise ChartError(f"chart {title!r}: nothing to draw")
-    with matplotlib.rc_context(_RC):
+    with _rc():
         fig = _figure(len(labels))
         ax = fig.add_subplot()
         ys = list(range(len(labels)))[::-1]  # first label on top
@@ -81,7 +101,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
             ax.axvline(target, color=TARGET, linestyle="--", linewidth=1, label="target")
             ax.legend(loc="lower right", fontsize=7, frameon=False)
         if percent:
-            ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+            _percent_axis(ax.xaxis)
         if title:
             ax.set_title(title, loc="left")
         return _svg(fig, title)
@@ -97,8 +117,8 @@ def line_chart(x_labels: Sequence[str], series: dict[str, Sequence[float | None]
         if len(values) != len(x_labels):
             raise ChartError(f"chart {title!r}: series {name!r} has {len(values)} values "
                              f"for {len(x_labels)} labels")
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(4.2, 2.0))
+    with _rc():
+        fig = _new_figure(4.2, 2.0)
         ax = fig.add_subplot()
         xs = list(range(len(x_labels)))
         for i, (name, values) in enumerate(series.items()):
@@ -112,7 +132,7 @@ def line_chart(x_labels: Sequence[str], series: dict[str, Sequence[float | None]
         if target is not None:
             ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label="target")
         if percent:
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+            _percent_axis(ax.yaxis)
         if len(series) > 1 or target is not None:
             ax.legend(fontsize=7, frameon=False, loc="best")
         if title:
@@ -130,8 +150,8 @@ def grouped_bar_chart(categories: Sequence[str], series: dict[str, Sequence[floa
         if len(values) != len(categories):
             raise ChartError(f"chart {title!r}: series {name!r} has {len(values)} values "
                              f"for {len(categories)} categories")
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(max(3.0, 0.9 * len(categories) + 1.2), 2.2))
+    with _rc():
+        fig = _new_figure(max(3.0, 0.9 * len(categories) + 1.2), 2.2)
         ax = fig.add_subplot()
         width = 0.8 / len(series)
         for i, (name, values) in enumerate(series.items()):
@@ -142,7 +162,7 @@ def grouped_bar_chart(categories: Sequence[str], series: dict[str, Sequence[floa
         if target is not None:
             ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label="target")
         if percent:
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+            _percent_axis(ax.yaxis)
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if title:
             ax.set_title(title, loc="left")
