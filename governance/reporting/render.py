@@ -5,18 +5,20 @@ is read and every list is already sorted, so the same report gives the same byte
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 
 from governance.charts import bar_chart, grouped_bar_chart
-from governance.datasheet.render import html_page
+from governance.datasheet.render import html_page, write_text
 from governance.reporting.model import NOT_MEASURED, WeeklyReport
 
 TEMPLATES_PACKAGE = "governance.reporting"
 _CHARTS_MARK = "<!-- charts -->"
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
+    """A share as a percentage with one decimal, or "not measured"."""
     return NOT_MEASURED if value is None else f"{value:.1%}"
 
 
@@ -49,7 +51,7 @@ def _load(name: str) -> str | None:
 def _env() -> Environment:
     env = Environment(loader=FunctionLoader(_load), undefined=StrictUndefined,
                       autoescape=False, keep_trailing_newline=True)
-    env.globals.update(pct=_pct, pct2=_pct2, num=_num, secs=_secs, money=_money, NM=NOT_MEASURED)
+    env.globals.update(pct=pct, pct2=_pct2, num=_num, secs=_secs, money=_money, NM=NOT_MEASURED)
     return env
 
 
@@ -96,3 +98,17 @@ def render(report: WeeklyReport) -> tuple[str, str]:
     """The Markdown and HTML of a report."""
     markdown = render_markdown(report)
     return markdown, render_html(report, markdown)
+
+
+def report_paths(out_dir: Path, report: WeeklyReport) -> tuple[Path, Path]:
+    """Where a report's Markdown and HTML go: <out_dir>/weekly-YYYY-WW.md and .html."""
+    return out_dir / f"{report.period.name}.md", out_dir / f"{report.period.name}.html"
+
+
+def write_report(out_dir: Path, report: WeeklyReport) -> tuple[Path, Path, str, str]:
+    """Write the report's Markdown and HTML atomically; the paths and both texts."""
+    markdown, page = render(report)
+    md_path, html_path = report_paths(Path(out_dir), report)
+    write_text(md_path, markdown)
+    write_text(html_path, page)
+    return md_path, html_path, markdown, page
