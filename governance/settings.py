@@ -6,8 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from governance.defaults import default_contracts_dir
+from governance.errors import GovernanceError
 from governance.identifiers import check_dataset_name, check_version
 
 DATA_DIR_ENV = "DATAOPS_DATA_DIR"
@@ -133,3 +135,23 @@ def datasheets_dir_for(data_dir: Path, environ: Mapping[str, str] | None = None)
     if Path(data_dir).resolve() == REPO_DATA_DIR:
         return DEFAULT_DATASHEETS_DIR
     return Path(data_dir).resolve() / "datasheets"
+
+
+TIMEZONE_ENV = "DATAOPS_TIMEZONE"
+DEFAULT_TIMEZONE = "UTC"
+
+
+class TimeZoneSettingError(GovernanceError):
+    """$DATAOPS_TIMEZONE does not name a time zone of the IANA database."""
+
+
+def timezone_name(environ: Mapping[str, str] | None = None) -> str:
+    """The instance's time zone for schedules and reports: $DATAOPS_TIMEZONE, else UTC."""
+    env = os.environ if environ is None else environ
+    name = (env.get(TIMEZONE_ENV) or "").strip() or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimeZoneSettingError(f"{TIMEZONE_ENV}={name!r} is not a time zone; use an IANA "
+                                   "name such as Europe/Paris or UTC") from None
+    return name

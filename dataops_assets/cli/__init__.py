@@ -20,6 +20,7 @@ from dataops_assets.cli import (
     redact_text,
     reference,
     refresh_requests,
+    report,
     restore,
     retention,
     scan_pii,
@@ -31,7 +32,7 @@ from governance.errors import GovernanceError
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
     ingest, reference, scan_pii, retention, hold, audit, export, erase, gold,
-    refresh_requests, incident, redact_text, status, sql, backup, restore, demo, contracts,
+    refresh_requests, incident, redact_text, status, report, sql, backup, restore, demo, contracts,
 )
 
 DESCRIPTION = """\

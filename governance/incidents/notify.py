@@ -47,13 +47,17 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class Message:
-    """What a notification says: a subject and plain text, plus Slack-style blocks."""
+    """What a notification says: a subject and plain text, plus Slack-style blocks.
+
+    A report (not an incident) uses `incident_id` for its name and may carry an HTML
+    alternative, sent with e-mail and never written to the outbox."""
 
     incident_id: str
     dataset: str
     step: str
     subject: str
     text: str
+    html: str | None = None
 
     def slack_payload(self) -> dict[str, object]:
         """The webhook body: `text` for any Slack-compatible receiver, `blocks` for layout."""
@@ -143,6 +147,8 @@ class Notifier:
         mail["From"] = self.smtp.sender
         mail["To"] = to
         mail.set_content(message.text)
+        if message.html:
+            mail.add_alternative(message.html, subtype="html")
         try:
             with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=self.smtp.timeout) as smtp:
                 if self.smtp.starttls:

@@ -22,6 +22,10 @@ def _expected(contracts) -> dict[str, set[str]]:
     # Service levels: one pipeline-health job and its daily schedule for every dataset.
     out["jobs"].add(keys.PIPELINE_HEALTH_JOB)
     out["schedules"].add(keys.PIPELINE_HEALTH_SCHEDULE)
+    # Reporting: the weekly report asset, its job and its Monday schedule.
+    out["jobs"].add(keys.WEEKLY_REPORT_JOB)
+    out["schedules"].add(keys.WEEKLY_REPORT_SCHEDULE)
+    out["assets"].add(keys.WEEKLY_REPORT_KEY.to_user_string())
     for contract in contracts:
         for kind, names in keys.dataset_names(
                 contract.name, labeling_spec(contract) is not None).items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -11,10 +12,14 @@ import pyarrow.parquet as pq
 
 from dataops_assets.definitions import build_definitions
 from dataops_assets.incidents.postmortem import gather_postmortem
+from dataops_assets.reporting.gather import run_outcomes, slo_evaluations
 from governance.audit import audit_path
 from governance.contracts import load_contracts
 from governance.incidents.book import IncidentBook
 from governance.incidents.postmortem import render_postmortem, render_postmortem_html
+from governance.reporting.build import build_report
+from governance.reporting.period import period_for
+from governance.reporting.render import render as render_report
 from governance.settings import Layout
 from governance.tables import table as registry_entry
 from governance.warehouse import open_warehouse
@@ -122,6 +127,13 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
         markdown = render_postmortem(facts)
         haystacks[f"post-mortem {incident.id}"] = markdown + render_postmortem_html(
             facts, markdown)
+    # The weekly report, as written and sent (its outbox line is in the outbox above).
+    contract_list = list(contracts.values())
+    report = build_report(demo.data_dir, contract_list, period_for(datetime.now(UTC)),
+                          run_outcomes(demo.instance, contract_list),
+                          slo_evaluations(demo.instance, contract_list))
+    haystacks["weekly report"] = "".join(render_report(report))
+    assert "| Versions received | 7 |" in haystacks["weekly report"]
     assert len(book.list()) >= 14 and "incidents.sqlite:incident_events" in haystacks
     assert sum(len(h) for h in haystacks.values()) > 100_000  # the event log was searched
     hits = {(name, value) for name, text in haystacks.items() for value in planted
