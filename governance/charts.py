@@ -158,11 +158,17 @@ def grouped_bar_chart(categories: Sequence[str], series: dict[str, Sequence[floa
             xs = [c + (i - (len(series) - 1) / 2) * width for c in range(len(categories))]
             ys = [0.0 if v is None else v for v in values]
             ax.bar(xs, ys, width=width * 0.95, color=SERIES[i % len(SERIES)], label=name)
-        ax.set_xticks(range(len(categories)), [str(c) for c in categories])
+        long_labels = max(len(str(c)) for c in categories) > 12
+        ax.set_xticks(range(len(categories)), [str(c) for c in categories],
+                      rotation=20 if long_labels else 0, ha="right" if long_labels else "center")
         if target is not None:
             ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label="target")
         if percent:
             _percent_axis(ax.yaxis)
+            shown = [v for values in series.values() for v in values if v is not None]
+            low = min([*shown, *([target] if target is not None else [])], default=0.0)
+            if low > 0.5:  # shares near 100%: start the axis near them, or bars look equal
+                ax.set_ylim(max(0.0, low - (1.0 - low) - 0.005), 1.0 + (1.0 - low) * 0.1)
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if title:
             ax.set_title(title, loc="left")
