@@ -43,13 +43,13 @@ def _rc() -> Any:
 
 
 def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # on first use, as in _rc
 
     return Figure(figsize=(width, height))
 
 
 def _percent_axis(axis: Any) -> None:
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import PercentFormatter  # on first use, as in _rc
 
     axis.set_major_formatter(PercentFormatter(xmax=1.0))
 
