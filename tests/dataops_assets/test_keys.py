@@ -22,6 +22,11 @@ def _expected(contracts) -> dict[str, set[str]]:
     # Service levels: one pipeline-health job and its daily schedule for every dataset.
     out["jobs"].add(keys.PIPELINE_HEALTH_JOB)
     out["schedules"].add(keys.PIPELINE_HEALTH_SCHEDULE)
+    # The governance portal: one asset and its on-demand job.
+    out["jobs"].add(keys.PORTAL_JOB)
+    out["assets"].add(keys.PORTAL_KEY.to_user_string())
+    # The portal depends on the weekly report by key (in the graph even before it is built).
+    out["assets"].add(keys.WEEKLY_REPORT_KEY.to_user_string())
     for contract in contracts:
         for kind, names in keys.dataset_names(
                 contract.name, labeling_spec(contract) is not None).items():
