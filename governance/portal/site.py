@@ -216,8 +216,9 @@ def build_portal(portal_dir: Path, documents_dir: Path, layout: Layout,
     started = time.monotonic()
     now = now or datetime.now(UTC)
     with _locked(portal_dir):
-        # Named by time first so builds sort in order; the token keeps names unique.
-        build_dir = portal_dir / BUILDS / f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        # Named by the clock in nanoseconds so builds sort in the order they were made (the
+        # lock makes them sequential); the token keeps names unique across hosts.
+        build_dir = portal_dir / BUILDS / f"{time.time_ns():020d}-{secrets.token_hex(4)}"
         try:
             pages, nav, report = collect_pages(documents_dir, layout, contracts, witnessed,
                                                now)
