@@ -179,7 +179,8 @@ def _mkdocs_build(config_file: Path) -> None:
     """MkDocs' own build, through its Python API (no subprocess, no network)."""
     # MkDocs and its theme load plugins at import: only when a build runs, not with the CLI.
     from mkdocs.commands.build import build
-    # (the config loader too: it imports the theme and plugins)
+
+    # The config loader likewise imports the theme and its plugins.
     from mkdocs.config import load_config
 
     # MkDocs logs every page at INFO; runs and the CLI only need its warnings.
