@@ -17,6 +17,9 @@ export DATAOPS_HASH_KEY ?= demo-only-hash-key-change-me
 export DATAOPS_AUDIT_KEY ?= $(HOME)/.config/dataops/audit_ed25519
 HOST ?= 127.0.0.1
 PORT ?= 3000
+# The governance portal is served beside the Dagster UI; datasheet metadata links to it.
+PORTAL_PORT ?= 3001
+export DATAOPS_PORTAL_URL ?= http://$(HOST):$(PORTAL_PORT)
 
 .PHONY: install datacontract home demo run test test-parquet lint lock clean browser \
 	cluster-install cluster-up cluster-down cluster-demo cluster-test
@@ -48,10 +51,15 @@ home: install
 demo: home
 	$(BIN)/dataops demo
 
+# The demo builds the portal; its server runs in the background while dagster dev runs,
+# and the trap stops it when dagster dev exits (Ctrl-C included).
 run: demo
 	@echo ""
 	@echo "Dagster UI: http://$(HOST):$(PORT)"
-	$(BIN)/dagster dev -h $(HOST) -p $(PORT) -w workspace.yaml
+	@echo "Governance portal: http://$(HOST):$(PORTAL_PORT)"
+	@$(BIN)/dataops portal serve --host $(HOST) --port $(PORTAL_PORT) & portal=$$!; \
+	  trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/dagster dev -h $(HOST) -p $(PORT) -w workspace.yaml
 
 # The UI test drives Debian's chromium (Playwright's own browser download cannot work
 # offline). Install it when missing and we are root; otherwise that test skips, saying why.

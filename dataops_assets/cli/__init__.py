@@ -17,6 +17,7 @@ from dataops_assets.cli import (
     hold,
     incident,
     ingest,
+    portal,
     redact_text,
     reference,
     refresh_requests,
@@ -33,6 +34,7 @@ from governance.errors import GovernanceError
 VERBS: tuple[ModuleType, ...] = (
     ingest, reference, scan_pii, retention, hold, audit, export, erase, gold,
     refresh_requests, incident, redact_text, status, report, sql, backup, restore, demo, contracts,
+    portal,
 )
 
 DESCRIPTION = """\

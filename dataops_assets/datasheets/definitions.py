@@ -12,7 +12,7 @@ from governance.contracts import DatasetContract
 
 def defs(contracts: list[DatasetContract]) -> dg.Definitions:
     """Datasheet assets and jobs, and the sensors that run them after pipeline runs end."""
-    assets = [build_datasheet_asset(c) for c in contracts]
+    assets = [build_datasheet_asset(c, contracts) for c in contracts]
     jobs = [dg.define_asset_job(datasheet_job_name(c.name), selection=[a.key],
                                 partitions_def=dataset_partitions(c.name))
             for c, a in zip(contracts, assets, strict=True)]

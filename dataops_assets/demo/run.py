@@ -19,6 +19,8 @@ from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
 from dataops_assets.demo.labels import gold_path
 from dataops_assets.ingestion.ingest import ingest_file
+from dataops_assets.portal.build import rebuild_portal
+from dataops_assets.portal.resources import portal_base_url
 from dataops_assets.runner import (
     VersionOutcome,
     run_version,
@@ -69,6 +71,9 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
                     for r in tick_drift_sensor(defs, instance, contract)]
         # Likewise the incident sensor: the blocked versions' incidents exist when it ends.
         tick_incident_sensor(defs, instance)
+        # Each datasheet rebuilt the portal; once more so it lists the incidents too.
+        portal = rebuild_portal(data_dir, defs.resources["store"].documents_dir,
+                                list(contracts.values()), portal_base_url(), instance)
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         print_json(outcomes)
@@ -84,6 +89,8 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
         print(f"\n{len(outcomes)} versions: "
               f"{sum(o.delivered for o in outcomes)} delivered, "
               f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")
+    print(f"governance portal: {portal.pages} pages in {portal.site_dir} (`make run` serves "
+          f"it at {portal_base_url()})", file=say)
     print_log_location(data_dir)
     return 1 if failed else 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.run import run_demo
+from dataops_assets.portal.resources import PORTAL_URL_ENV
 from governance.settings import DATASHEETS_DIR_ENV
 from governance.warehouse import EMBEDDED, PARQUET, WAREHOUSE_ENV
 from tests.conftest import CONTRACTS_DIR, REPO, suite_backend
@@ -41,21 +43,33 @@ class DemoRun:
     output: str
     exit_code: int
     errors: str = ""  # what the demo wrote to standard error
+    portal_url: str = ""  # where the datasheets' portal links point (see free_port)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _demo(root: Path, backend: str, own_datasheets: bool = False) -> Iterator[DemoRun]:
     (root / "home").mkdir()
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    # The demo's datasheets link to the portal at this address; the browser test serves the
+    # portal there, so following a link from the Dagster UI reaches it.
+    portal_url = f"http://127.0.0.1:{free_port()}"
     with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
         out, err = io.StringIO(), io.StringIO()
         # Only while the demo runs: the data directory remembers its backend afterwards,
         # and other tests must not inherit the setting.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                mock.patch.dict(os.environ, {WAREHOUSE_ENV: backend, **(
+                mock.patch.dict(os.environ, {WAREHOUSE_ENV: backend,
+                                             PORTAL_URL_ENV: portal_url, **(
                     {DATASHEETS_DIR_ENV: str(root / "datasheets")} if own_datasheets else {})}):
             code = run_demo(root / "data", CONTRACTS_DIR, instance)
         yield DemoRun(root / "data", root / "data" / "demo_source", instance, out.getvalue(),
-                      code, err.getvalue())
+                      code, err.getvalue(), portal_url)
 
 
 @pytest.fixture(scope="session")

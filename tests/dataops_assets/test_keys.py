@@ -25,6 +25,9 @@ def _expected(contracts) -> dict[str, set[str]]:
     # Reporting: the weekly report asset, its job and its Monday schedule.
     out["jobs"].add(keys.WEEKLY_REPORT_JOB)
     out["schedules"].add(keys.WEEKLY_REPORT_SCHEDULE)
+    # The governance portal: one asset and its on-demand job.
+    out["jobs"].add(keys.PORTAL_JOB)
+    out["assets"].add(keys.PORTAL_KEY.to_user_string())
     out["assets"].add(keys.WEEKLY_REPORT_KEY.to_user_string())
     for contract in contracts:
         for kind, names in keys.dataset_names(

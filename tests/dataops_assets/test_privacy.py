@@ -117,6 +117,12 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
         haystacks[f"incidents.sqlite:{table}"] = "\n".join(map(str, rows))
     store.close()
     haystacks["outbox"] = layout.outbox_file.read_text(encoding="utf-8")
+    # The governance portal the demo built: every page and its search index.
+    portal = sorted((layout.portal_dir / "site").rglob("*.*"))
+    assert any(p.name == "search_index.json" for p in portal)
+    for path in portal:
+        if path.suffix in (".html", ".json", ".xml"):
+            haystacks[f"portal {path.name}"] = path.read_text(encoding="utf-8")
     contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
     book = IncidentBook(layout, contracts)
     defs = build_definitions(CONTRACTS_DIR, demo.data_dir)
