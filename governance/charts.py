@@ -43,13 +43,15 @@ def _rc() -> Any:
 
 
 def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure  # on first use, as in _rc
+    # matplotlib on first use, as in _rc (a heavy dependency most steps never need).
+    from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height))
 
 
 def _percent_axis(axis: Any) -> None:
-    from matplotlib.ticker import PercentFormatter  # on first use, as in _rc
+    # matplotlib on first use, as in _rc (a heavy dependency most steps never need).
+    from matplotlib.ticker import PercentFormatter
 
     axis.set_major_formatter(PercentFormatter(xmax=1.0))
 
