@@ -21,7 +21,11 @@ def save_gold(layout: Layout, contract: DatasetContract, spec: LabelingSpec,
 
 def save_verdicts(layout: Layout, contract: DatasetContract, spec: LabelingSpec, version: str,
                   source: Path) -> Path:
-    """Store the reviewers' verdicts (item and true label) for one batch's audit."""
+    """Check and store the reviewers' verdicts (item, true label, error category) of a batch."""
+    # Imported here: verdicts.py reads spec.py, which this module's callers import first.
+    from governance.labeling.verdicts import load_verdicts
+
+    load_verdicts(source, spec)  # a bad label or category is refused before it is stored
     return store_csv(source, layout.reference_file(contract.name, version),
                      [spec.column("item"), spec.column("label")])
 
