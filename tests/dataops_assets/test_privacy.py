@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from pathlib import Path
 
@@ -112,6 +113,11 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
         haystacks[f"incidents.sqlite:{table}"] = "\n".join(map(str, rows))
     store.close()
     haystacks["outbox"] = layout.outbox_file.read_text(encoding="utf-8")
+    # The labeling feedback packs go to annotators and vendors, outside the data team.
+    packs = sorted((Path(os.environ["DATAOPS_DATASHEETS_DIR"]) / "support_ticket_labels"
+                    / "feedback").rglob("*.md"))
+    assert len(packs) == 20
+    haystacks.update({f"feedback pack {p.name}": p.read_text() for p in packs})
     contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
     book = IncidentBook(layout, contracts)
     defs = build_definitions(CONTRACTS_DIR, demo.data_dir)
