@@ -75,7 +75,7 @@ def test_feedback_packs_per_annotator_and_vendor(demo: DemoRun) -> None:
 
 
 def test_feedback_packs_hold_no_item_text_or_personal_values(demo: DemoRun) -> None:
-    texts = {p.name: p.read_text() for v in ("v1", "v2") for p in _packs(v).iterdir()}
+    texts = {f"{v}/{p.name}": p.read_text() for v in ("v1", "v2") for p in _packs(v).iterdir()}
     assert len(texts) == 20
     forbidden: set[str] = set()
     for path in sorted((demo.source_dir / "support_tickets").glob("batch_*.csv")):
