@@ -107,7 +107,12 @@ ADJUDICATION_COLUMNS: Columns = (*_VERSIONED, ("item", "VARCHAR"), ("status", "V
                                  ("reason", "VARCHAR"))
 SAMPLE_COLUMNS: Columns = (*_VERSIONED, ("stratum", "VARCHAR"), ("item", "VARCHAR"),
                            ("annotator", "VARCHAR"), ("vendor", "VARCHAR"), ("label", "VARCHAR"),
-                           ("verdict", "VARCHAR"), ("correct", "BOOLEAN"))
+                           ("verdict", "VARCHAR"), ("correct", "BOOLEAN"),
+                           ("error_category", "VARCHAR"), ("reviewer", "VARCHAR"))
+LABELING_ERROR_COLUMNS: Columns = (*_VERSIONED, ("item", "VARCHAR"), ("annotator", "VARCHAR"),
+                                   ("vendor", "VARCHAR"), ("label", "VARCHAR"),
+                                   ("truth", "VARCHAR"), ("source", "VARCHAR"),
+                                   ("error_category", "VARCHAR"), ("reviewer", "VARCHAR"))
 QUALITY_METRICS_COLUMNS: Columns = (
     *_SHARED_KEY, ("dimension", "VARCHAR"), ("column", "VARCHAR"), ("value", "DOUBLE"),
     ("target", "DOUBLE"), ("passed", "BOOLEAN"), ("measured_at", "TIMESTAMP"))
@@ -156,6 +161,16 @@ SCORECARD_COLUMNS: Columns = (
     ("labels_per_hour", "DOUBLE"), ("cost_per_item", "DOUBLE"),
     ("total_cost", "DOUBLE"), ("flagged_annotators", "BIGINT"),
     ("meets_targets", "BOOLEAN"), ("misses", "VARCHAR"))
+CONFUSION_COLUMNS: Columns = (*_SHARED_KEY, ("scope", "VARCHAR"), ("member", "VARCHAR"),
+                              ("true_label", "VARCHAR"), ("given_label", "VARCHAR"),
+                              ("labels", "BIGINT"))
+ERROR_CATEGORY_COLUMNS: Columns = (*_SHARED_KEY, ("scope", "VARCHAR"), ("member", "VARCHAR"),
+                                   ("error_category", "VARCHAR"), ("errors", "BIGINT"))
+PROPOSAL_COLUMNS: Columns = (
+    *_SHARED_KEY, ("label_a", "VARCHAR"), ("label_b", "VARCHAR"), ("rule", "VARCHAR"),
+    ("errors", "BIGINT"), ("a_as_b", "BIGINT"), ("b_as_a", "BIGINT"),
+    ("considered_errors", "BIGINT"), ("share", "DOUBLE"), ("annotators", "VARCHAR"),
+    ("items", "VARCHAR"), ("guidelines_version", "VARCHAR"), ("proposal", "VARCHAR"))
 DRIFT_RESULT_COLUMNS: Columns = (
     *_SHARED_KEY, ("reference_version", "VARCHAR"), ("column", "VARCHAR"),
     ("kind", "VARCHAR"), ("test", "VARCHAR"), ("statistic", "DOUBLE"), ("p_value", "DOUBLE"),
@@ -218,6 +233,8 @@ TABLES: tuple[Table, ...] = (
     _labels("consensus_labels", CONSENSUS_COLUMNS, "the consensus label of each item"),
     _labels("adjudication_queue", ADJUDICATION_COLUMNS, "items needing a human decision"),
     _labels("audit_sample", SAMPLE_COLUMNS, "the audited sample of labels"),
+    _labels("labeling_errors", LABELING_ERROR_COLUMNS, "each judged label that is wrong "
+            "(audit verdict or gold answer), with the reviewer's error category"),
     _shared("quality_metrics", QUALITY_METRICS_COLUMNS, "governance.quality.metrics",
             "quality metrics per version, dimension and column"),
     _shared("check_results", CHECK_RESULTS_COLUMNS, "governance.quality.outcomes",
@@ -234,6 +251,12 @@ TABLES: tuple[Table, ...] = (
             "how often each label was given"),
     _shared("vendor_scorecard", SCORECARD_COLUMNS, "governance.labeling.scorecard",
             "each vendor against the contract's targets"),
+    _shared("labeling_confusions", CONFUSION_COLUMNS, "governance.labeling.tables",
+            "confusion matrix cells (true vs given label) per batch, vendor and annotator"),
+    _shared("labeling_error_categories", ERROR_CATEGORY_COLUMNS, "governance.labeling.tables",
+            "errors per reviewer's error category per batch, vendor and annotator"),
+    _shared("guideline_proposals", PROPOSAL_COLUMNS, "governance.labeling.tables",
+            "drafted guideline changes where errors concentrate on one label pair"),
     _shared("drift_results", DRIFT_RESULT_COLUMNS, "governance.drift.measure",
             "per-column drift statistics against the reference version"),
     _shared("drift_summary", DRIFT_SUMMARY_COLUMNS, "governance.drift.measure",
@@ -271,6 +294,10 @@ VENDOR_SCORECARD = _BY_NAME["vendor_scorecard"].name
 CONSENSUS_LABELS = _BY_NAME["consensus_labels"].name
 ADJUDICATION_QUEUE = _BY_NAME["adjudication_queue"].name
 AUDIT_SAMPLE = _BY_NAME["audit_sample"].name
+LABELING_ERRORS = _BY_NAME["labeling_errors"].name
+LABELING_CONFUSIONS = _BY_NAME["labeling_confusions"].name
+LABELING_ERROR_CATEGORIES = _BY_NAME["labeling_error_categories"].name
+GUIDELINE_PROPOSALS = _BY_NAME["guideline_proposals"].name
 DRIFT_RESULTS = _BY_NAME["drift_results"].name
 DRIFT_SUMMARY = _BY_NAME["drift_summary"].name
 RETENTION_LOG = _BY_NAME["retention_log"].name

@@ -28,6 +28,8 @@ PACKAGE_DATA = (
     "governance/datasheet/templates/datasheet.html.j2",
     "governance/datasheet/templates/page.html.j2",
     "governance/incidents/templates/postmortem.md.j2",
+    "governance/labeling/templates/feedback.md.j2",
+    "governance/labeling/templates/review.md.j2",
     "governance/defaults/roles.yaml",
     "governance/defaults/contracts/guidelines/support_ticket_guidelines.md",
     "governance/odcs_schemas/odcs-3.2.0.schema.json",

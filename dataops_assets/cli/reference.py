@@ -33,8 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "reference", help="store an audited reference sample",
         description="Stores a CSV of audited rows for one version; the accuracy quality "
         "dimension compares the version with it. For a dataset with a labeling stage the "
-        "file holds the reviewers' verdicts, scored on the audit sample. Re-materialize "
-        "the validated (or labeling) stage afterwards to measure accuracy.",
+        "file holds the reviewers' verdicts, scored on the audit sample: the item and "
+        "its true label, and optionally error_category (why the label was wrong, from "
+        "the contract's errorCategories), the annotator column (the verdict judges that "
+        "annotator's label only) and reviewer. Re-materialize the validated (or "
+        "labeling) stage afterwards to measure accuracy.",
         examples=[
             "dataops reference audited.csv --dataset loan_applications --version v1",
         ])

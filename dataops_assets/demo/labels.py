@@ -5,7 +5,9 @@ from in-house staff (IH-01..IH-04) and the vendor acme_labeling. 40 tickets per 
 gold items, whose answers are written to gold.csv. In batch 1 the vendor's AC-03 is weak
 (about 60 % accurate, and fast); batch 2 replaces AC-03 with AC-05. Beside each batch,
 audit_00N.csv holds the reviewers' verdict (true label) for every ticket in it, so any
-audit sample drawn later can be scored.
+audit sample drawn later can be scored, and for every wrong label a row naming the
+annotator and the reviewer's error category: the weak annotator's slips are mostly
+careless, the careful annotators' billing/shipping mix-ups mostly a guideline gap.
 """
 
 from __future__ import annotations
@@ -19,11 +21,19 @@ from pathlib import Path
 DATASET = "support_ticket_labels"
 COLUMNS = ("item_id", "annotator_id", "vendor", "label", "started_at", "finished_at", "cost",
            "guidelines_version")
-GUIDELINES_VERSION = "2.1"
+GUIDELINES_VERSION = "2.2"
 ITEMS_PER_BATCH = 300
 GOLD_PER_BATCH = 40
 RATINGS_PER_ITEM = 3
 WEAK_ANNOTATOR = "AC-03"
+# The label pair the careful annotators confuse since guidelines 2.1 moved refunds for
+# damaged goods from billing to shipping: their slips on these tickets land on the other
+# label of the pair, and a share of shipping tickets is labeled billing besides, so the
+# demo's confusions concentrate there and the scorecard drafts a guideline proposal.
+CONFUSED_PAIR = ("billing", "shipping")
+_EXTRA_CONFUSION = 0.1
+AUDIT_COLUMNS = ("item_id", "label", "annotator_id", "error_category", "reviewer")
+REVIEWER = "RV-01"  # pseudonymous reviewer id
 # annotator -> (vendor, accuracy, median seconds per item, cost per label in USD)
 _TEAM = {
     "IH-01": ("in_house", 0.985, 48, 0.12), "IH-02": ("in_house", 0.99, 52, 0.12),
@@ -54,12 +64,14 @@ def write_label_batches(out_dir: Path, tickets: Sequence[dict[str, str]],
         items = ids[(batch - 1) * ITEMS_PER_BATCH: batch * ITEMS_PER_BATCH]
         for item in rng.sample(items, GOLD_PER_BATCH):
             gold[item] = truth[item]
-        rows = _annotate(rng, items, truth, categories, _ROSTER[batch], as_of,
-                         _WINDOW_DAYS[batch])
+        # A second generator plants the confusion, so the first one's draws (who labels
+        # what, who errs, when) are the same as before the confusion was planted.
+        rows = _annotate(rng, random.Random(_SEED * 10 + batch), items, truth, categories,
+                         _ROSTER[batch], as_of, _WINDOW_DAYS[batch])
         path = folder / f"batch_{batch:03d}.csv"
         _write(path, COLUMNS, rows)
-        _write(folder / f"audit_{batch:03d}.csv", ("item_id", "label"),
-               [{"item_id": i, "label": truth[i]} for i in items])
+        _write(folder / f"audit_{batch:03d}.csv", AUDIT_COLUMNS,
+               _verdicts(random.Random(_SEED * 100 + batch), items, truth, rows))
         paths.append(path)
     _write(gold_path(out_dir), ("item_id", "label"),
            [{"item_id": i, "label": label} for i, label in sorted(gold.items())])
@@ -71,7 +83,47 @@ def gold_path(out_dir: Path) -> Path:
     return Path(out_dir) / DATASET / "gold.csv"
 
 
-def _annotate(rng: random.Random, items: Sequence[str], truth: dict[str, str],
+def _category(rng: random.Random, annotator: str, true: str, given: str) -> str:
+    """The reviewer's error category of a wrong label (weights are the demo's story)."""
+    if annotator == WEAK_ANNOTATOR:
+        options = {"careless": 0.8, "misread_item": 0.2}
+    elif {true, given} == set(CONFUSED_PAIR):
+        options = {"guideline_gap": 0.8, "ambiguous_item": 0.2}
+    else:
+        options = {"misread_item": 0.5, "careless": 0.3, "tooling": 0.2}
+    return rng.choices(list(options), weights=list(options.values()))[0]
+
+
+def _verdicts(rng: random.Random, items: Sequence[str], truth: dict[str, str],
+              rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One verdict per ticket, then one categorized row per wrong label (item order)."""
+    wrong: dict[str, list[dict[str, str]]] = {}
+    for row in sorted(rows, key=lambda r: (r["item_id"], r["annotator_id"])):
+        if row["label"] != truth[row["item_id"]]:
+            wrong.setdefault(row["item_id"], []).append(row)
+    out = []
+    for item in items:
+        out.append({"item_id": item, "label": truth[item], "annotator_id": "",
+                    "error_category": "", "reviewer": REVIEWER})
+        out.extend({"item_id": item, "label": truth[item], "annotator_id": r["annotator_id"],
+                    "error_category": _category(rng, r["annotator_id"], truth[item],
+                                                r["label"]), "reviewer": REVIEWER}
+                   for r in wrong.get(item, []))
+    return out
+
+
+def _confuse(steer: random.Random, annotator: str, true: str, label: str) -> str:
+    """The careful annotators' billing/shipping confusion (the weak one errs at random)."""
+    if annotator == WEAK_ANNOTATOR or true not in CONFUSED_PAIR:
+        return label
+    other = CONFUSED_PAIR[1 - CONFUSED_PAIR.index(true)]
+    if label != true:
+        return other
+    return "billing" if true == "shipping" and steer.random() < _EXTRA_CONFUSION else label
+
+
+def _annotate(rng: random.Random, steer: random.Random, items: Sequence[str],
+              truth: dict[str, str],
               categories: list[str], roster: Sequence[str], as_of: date,
               window: tuple[int, int]) -> list[dict[str, str]]:
     end = datetime.combine(as_of, time()) - timedelta(days=window[1])
@@ -83,6 +135,7 @@ def _annotate(rng: random.Random, items: Sequence[str], truth: dict[str, str],
             label = truth[item]
             if rng.random() > accuracy:
                 label = rng.choice([c for c in categories if c != label])
+            label = _confuse(steer, annotator, truth[item], label)
             started = end - timedelta(seconds=span) + timedelta(seconds=rng.randint(0, span))
             took = max(3, round(rng.lognormvariate(0, 0.4) * seconds))
             rows.append({

@@ -11,6 +11,12 @@ from governance.contracts import DatasetContract
 from governance.datasheet.render import template, write_text
 from governance.errors import GovernanceError
 from governance.labeling.batch import LabelingCheck, judge, measure_batch
+from governance.labeling.feedback import (
+    guideline_proposals,
+    render_review,
+    review_context,
+    write_feedback_packs,
+)
 from governance.labeling.scorecard import build_scorecard, scorecard_context
 from governance.labeling.spec import (
     CHECK_AGREEMENT,
@@ -25,6 +31,7 @@ from governance.labeling.tables import (
     ADJUDICATION,
     AUDIT_SAMPLE,
     CONSENSUS,
+    LABELING_ERRORS,
     SCORECARD,
     write_batch,
 )
@@ -113,7 +120,10 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
             "label_distribution": dg.MetadataValue.json(
                 {r.label: int(r.count) for r in m.distribution.itertuples()}),
             "tables": dg.MetadataValue.json([f"{contract.name}.{t}" for t in (
-                CONSENSUS, ADJUDICATION, AUDIT_SAMPLE)]),
+                CONSENSUS, ADJUDICATION, AUDIT_SAMPLE, LABELING_ERRORS)]),
+            "labeling/errors_by_category": dg.MetadataValue.json({
+                r.error_category: int(r.errors) for r in result.review.categories.itertuples()
+                if r.scope == "batch"} if result.review is not None else {}),
         }
         if result.audit.accuracy is not None:
             metadata["quality/accuracy"] = dg.MetadataValue.float(
@@ -130,7 +140,9 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
     args = md.asset_args(
         contract, VENDOR_SCORECARD, "one row per vendor and batch: gold and audited accuracy, "
         "agreement with consensus, turnaround, throughput and cost, scored against the "
-        "contract's targets; also written as Markdown beside the datasheets.",
+        "contract's targets; also written as Markdown beside the datasheets, with the "
+        "batch's confusion matrix, errors per category, guideline-change proposals and a "
+        "feedback pack per annotator and vendor.",
         metadata={**md.contract_link(contract), "dagster/table_name": f"main.{SCORECARD}"})
 
     @dg.asset(deps=[stage_key(contract.name, LABELING)], **args)
@@ -141,7 +153,14 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
             with transaction(conn):
                 card = build_scorecard(conn, contract.name, version, spec, accuracy_target)
             lab = scorecard_context(conn, contract.name, version)
-        text = template("scorecard.md.j2").render(lab=lab)
+            folder = store.documents_dir / contract.name / "feedback"
+            packs = write_feedback_packs(conn, folder, spec, contract.name, version,
+                                         accuracy_target)
+            review = render_review(review_context(
+                conn, spec, contract.name, version,
+                [p.relative_to(folder.parent).as_posix() for p in packs]))
+            proposals = guideline_proposals(conn, contract.name, version)
+        text = template("scorecard.md.j2").render(lab=lab).rstrip("\n") + "\n" + review
         path = store.documents_dir / contract.name / "scorecards" / f"{version}.md"
         write_text(path, text)
         return dg.MaterializeResult(metadata={
@@ -149,6 +168,9 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
             "vendors_meeting_targets": sum(bool(r["meets_targets"]) for r in card),
             "scorecard": dg.MetadataValue.md(text),
             "path": dg.MetadataValue.path(str(path)),
+            "feedback_packs": dg.MetadataValue.json([str(p) for p in packs]),
+            "guideline_proposals": dg.MetadataValue.json(
+                [f"{p['label_a']}/{p['label_b']}: {p['rule']}" for p in proposals]),
         })
 
     return vendor_scorecard

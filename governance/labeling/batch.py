@@ -11,6 +11,7 @@ import pandas as pd
 
 from governance.contracts import DatasetContract
 from governance.identifiers import qualified, quote_ident
+from governance.labeling.confusion import ReviewOutcome, judged_labels, review
 from governance.labeling.files import load_answers
 from governance.labeling.metrics import BatchMetrics, compute_batch
 from governance.labeling.sampling import (
@@ -28,6 +29,7 @@ from governance.labeling.spec import (
     ROLES,
     LabelingSpec,
 )
+from governance.labeling.verdicts import categorize, load_verdicts, verdict_labels
 from governance.settings import Layout
 from governance.stages import VALIDATED
 
@@ -81,6 +83,7 @@ class BatchResult:
     sample: pd.DataFrame
     audit: AuditOutcome
     guidelines_versions: dict[str, int]
+    review: ReviewOutcome | None = None
 
 
 def read_annotations(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
@@ -132,11 +135,17 @@ def measure_batch(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     metrics = compute_batch(frame, gold, label_set=spec.label_set,
                             min_share=t["consensusShare"], gold_target=t["goldAccuracy"],
                             agreement_floor=t["annotatorAgreement"])
-    verdicts = load_answers(layout.reference_file(contract.name, version), spec)
-    sample, audit = draw_audit(frame, spec, contract.name, version, verdicts)
+    path = layout.reference_file(contract.name, version)
+    verdicts = load_verdicts(path, spec)
+    sample, audit = draw_audit(frame, spec, contract.name, version, verdict_labels(verdicts))
+    sample = categorize(sample.assign(truth=sample["verdict"]), verdicts, str(path),
+                        frame).drop(columns="truth")
+    judged = categorize(judged_labels(frame, sample, gold), verdicts, str(path), frame)
+    outcome = review(judged, spec.review.proposals, spec.guidelines.headings,
+                     spec.review.rules)
     versions = frame["guidelines_version"].astype(str).value_counts().sort_index()
     return BatchResult(frame, metrics, sample, audit, {str(k): int(v) for k, v in
-                                                       versions.items()})
+                                                       versions.items()}, outcome)
 
 
 def _finite(value: float | None) -> float | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from governance.contracts import DatasetContract
 from governance.errors import IntakeError
 from governance.labeling.spec import LabelingSpec
+from governance.labeling.verdicts import load_verdicts
 from governance.reference import store_csv
 from governance.settings import Layout
 
@@ -21,7 +22,8 @@ def save_gold(layout: Layout, contract: DatasetContract, spec: LabelingSpec,
 
 def save_verdicts(layout: Layout, contract: DatasetContract, spec: LabelingSpec, version: str,
                   source: Path) -> Path:
-    """Store the reviewers' verdicts (item and true label) for one batch's audit."""
+    """Check and store the reviewers' verdicts (item, true label, error category) of a batch."""
+    load_verdicts(source, spec)  # a bad label or category is refused before it is stored
     return store_csv(source, layout.reference_file(contract.name, version),
                      [spec.column("item"), spec.column("label")])
 

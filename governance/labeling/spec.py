@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,8 @@ from typing import Any
 from governance.contract_model import DatasetContract, parse_duration
 from governance.errors import ContractError
 from governance.identifiers import check_dataset_name
+from governance.labeling.guidelines import headings
+from governance.labeling.taxonomy import ReviewSettings, review_settings
 
 CHECK_AGREEMENT = "labeling_agreement"
 CHECK_GOLD_ACCURACY = "labeling_gold_accuracy"
@@ -58,6 +60,7 @@ class Guidelines:
     path: Path
     version: str
     sha256: str
+    headings: tuple[str, ...] = ()  # rules are cited by heading
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ class LabelingSpec:
     audit: AuditPlan
     operations: OperationsTargets = OperationsTargets()
     currency: str | None = None  # of the cost column (labeling.currency)
+    # error categories, guideline-proposal thresholds, rule-heading overrides
+    review: ReviewSettings = field(default_factory=ReviewSettings)
 
     def column(self, role: str) -> str:
         """The contract column playing a role (item, annotator, label, ...)."""
@@ -131,7 +136,8 @@ def _guidelines(contract: DatasetContract, raw: Any) -> Guidelines:
         found = declared.group(1) if declared else "no 'Version:' line"
         raise _fail(contract, "guidelines.version",
                     f"contract names version {version} but {path.name} says {found}")
-    return Guidelines(path, version, hashlib.sha256(text.encode()).hexdigest())
+    return Guidelines(path, version, hashlib.sha256(text.encode()).hexdigest(),
+                      tuple(headings(text)))
 
 
 def _audit(contract: DatasetContract, raw: Any) -> AuditPlan:
@@ -277,14 +283,18 @@ def labeling_spec(contract: DatasetContract) -> LabelingSpec | None:
     if unknown:
         raise _fail(contract, "blocking", f"unknown checks {sorted(unknown)}; use "
                     f"{', '.join(LABELING_CHECKS)}")
+    label_set = tuple(str(v) for v in label_col.allowed_values)
+    guidelines = _guidelines(contract, raw.get("guidelines"))
     return LabelingSpec(
         labels_dataset=labels,
         columns={role: str(columns[role]) for role in ROLES},
-        label_set=tuple(str(v) for v in label_col.allowed_values),
-        guidelines=_guidelines(contract, raw.get("guidelines")),
+        label_set=label_set,
+        guidelines=guidelines,
         targets=targets,
         blocking=blocking,
         audit=_audit(contract, raw.get("audit")),
         operations=_operations(contract, raw_targets, currency),
         currency=currency,
+        review=review_settings(raw, label_set, guidelines.headings,
+                               lambda where, reason: _fail(contract, where, reason)),
     )

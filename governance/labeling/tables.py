@@ -12,6 +12,7 @@ import pandas as pd
 
 from governance.contracts import DatasetContract
 from governance.labeling.batch import BatchResult, LabelingCheck
+from governance.labeling.confusion import errors_of
 from governance.labeling.spec import LabelingSpec
 from governance.quality.metrics import Metric, replace_dimension
 from governance.quality.outcomes import CheckOutcome, write_outcomes
@@ -22,15 +23,23 @@ from governance.tables import (
     ANNOTATOR_COLUMNS,
     AUDIT_SAMPLE,
     BATCH_COLUMNS,
+    CONFUSION_COLUMNS,
     CONSENSUS_COLUMNS,
     CONSENSUS_LABELS,
     DISTRIBUTION_COLUMNS,
+    ERROR_CATEGORY_COLUMNS,
+    GUIDELINE_PROPOSALS,
     LABEL_DISTRIBUTION,
     LABELING_ANNOTATORS,
     LABELING_BATCHES,
+    LABELING_CONFUSIONS,
+    LABELING_ERROR_CATEGORIES,
+    LABELING_ERROR_COLUMNS,
+    LABELING_ERRORS,
     LABELING_PAIRS,
     LABELING_VENDORS,
     PAIR_COLUMNS,
+    PROPOSAL_COLUMNS,
     SAMPLE_COLUMNS,
     VENDOR_COLUMNS,
     VENDOR_SCORECARD,
@@ -125,6 +134,7 @@ def write_batch(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, spec
         m.adjudication, [c for c, _ in ADJUDICATION_COLUMNS[1:]], (version,)))
     replace_rows(conn, name, AUDIT_SAMPLE, SAMPLE_COLUMNS, where, _rows(
         result.sample, [c for c, _ in SAMPLE_COLUMNS[1:]], (version,)))
+    write_review(conn, name, version, spec, result)
     write_outcomes(conn, name, version, [
         CheckOutcome(c.name, "error" if c.blocking else "warning", c.blocking, c.passed,
                      int(m.operations["labels"]), c.failures) for c in checks], measured_at)
@@ -134,3 +144,24 @@ def write_batch(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, spec
         Metric("accuracy", "*", accuracy, accuracy_target),
         Metric("accuracy", spec.column("label"), accuracy, accuracy_target)], measured_at)
     return summary
+
+
+def write_review(conn: duckdb.DuckDBPyConnection, name: str, version: str,
+                 spec: LabelingSpec, result: BatchResult) -> None:
+    """Store a batch's wrong labels, confusion cells, error categories and proposals."""
+    review = result.review
+    if review is None:  # a batch measured without verdict handling has nothing to store
+        return
+    key = {"dataset": name, "version": version}
+    errors = errors_of(review.judged)
+    replace_rows(conn, name, LABELING_ERRORS, LABELING_ERROR_COLUMNS, {VERSION_COL: version},
+                 _rows(errors, [c for c, _ in LABELING_ERROR_COLUMNS[1:]], (version,)))
+    replace_rows(conn, "main", LABELING_CONFUSIONS, CONFUSION_COLUMNS, key, _rows(
+        review.confusions, [c for c, _ in CONFUSION_COLUMNS[2:]], (name, version)))
+    replace_rows(conn, "main", LABELING_ERROR_CATEGORIES, ERROR_CATEGORY_COLUMNS, key, _rows(
+        review.categories, [c for c, _ in ERROR_CATEGORY_COLUMNS[2:]], (name, version)))
+    gv = spec.guidelines.version
+    replace_rows(conn, "main", GUIDELINE_PROPOSALS, PROPOSAL_COLUMNS, key, [
+        (name, version, p.label_a, p.label_b, " | ".join(p.rule), p.errors, p.a_as_b,
+         p.b_as_a, p.considered, p.share, ",".join(p.annotators), ",".join(p.items), gv,
+         p.text(gv)) for p in review.proposals])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,11 +119,17 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
     store.close()
     haystacks["outbox"] = layout.outbox_file.read_text(encoding="utf-8")
     # The governance portal the demo built: every page and its search index.
-    portal = sorted((layout.portal_dir / "site").rglob("*.*"))
+    site = layout.portal_dir / "site"
+    portal = sorted(site.rglob("*.*"))
     assert any(p.name == "search_index.json" for p in portal)
     for path in portal:
         if path.suffix in (".html", ".json", ".xml"):
-            haystacks[f"portal {path.name}"] = path.read_text(encoding="utf-8")
+            haystacks[f"portal {path.relative_to(site)}"] = path.read_text(encoding="utf-8")
+    # The labeling feedback packs go to annotators and vendors, outside the data team.
+    packs = sorted((Path(os.environ["DATAOPS_DATASHEETS_DIR"]) / "support_ticket_labels"
+                    / "feedback").rglob("*.md"))
+    assert len(packs) == 20
+    haystacks.update({f"feedback pack {p.name}": p.read_text() for p in packs})
     contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
     book = IncidentBook(layout, contracts)
     defs = build_definitions(CONTRACTS_DIR, demo.data_dir)

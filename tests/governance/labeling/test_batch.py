@@ -36,7 +36,7 @@ def _batch(items: int = 300, weak: float = 0.6) -> tuple[pd.DataFrame, dict[str,
             start = T0 + timedelta(minutes=n)
             rows.append({"item": item, "annotator": who, "vendor": vendor, "label": given,
                          "started_at": start, "finished_at": start + timedelta(seconds=40),
-                         "cost": 0.1, "guidelines_version": "2.1"})
+                         "cost": 0.1, "guidelines_version": "2.2"})
     return pd.DataFrame(rows), truth
 
 
@@ -78,7 +78,7 @@ def test_checks_single_out_the_weak_annotator(contracts) -> None:
     gold = dict(list(truth.items())[:60])
     metrics = compute_batch(frame, gold, label_set=LABELS)
     sample, audit = draw_audit(frame, spec, "support_ticket_labels", "v1", truth)
-    result = BatchResult(frame, metrics, sample, audit, {"2.1": len(frame)})
+    result = BatchResult(frame, metrics, sample, audit, {"2.2": len(frame)})
     checks = {c.name: c for c in judge(spec, result, accuracy_target=0.95)}
     flagged = metrics.annotators.loc[metrics.annotators["flagged"], "annotator"].tolist()
     assert flagged == ["AC-02"]
@@ -92,7 +92,7 @@ def test_checks_single_out_the_weak_annotator(contracts) -> None:
     assert checks[CHECK_AGREEMENT].value == pytest.approx(metrics.krippendorff_alpha)
     assert not checks[CHECK_AUDIT_ACCURACY].passed and not checks[CHECK_AUDIT_ACCURACY].blocking
     assert checks[CHECK_GUIDELINES].passed
-    stale = BatchResult(frame, metrics, sample, audit, {"2.0": 10, "2.1": len(frame) - 10})
+    stale = BatchResult(frame, metrics, sample, audit, {"2.0": 10, "2.2": len(frame) - 10})
     guideline = {c.name: c for c in judge(spec, stale, 0.95)}[CHECK_GUIDELINES]
     assert not guideline.passed and guideline.failures == 10
 
@@ -103,7 +103,7 @@ def test_agreement_below_target_fails_the_blocking_check(contracts) -> None:
     metrics = compute_batch(frame, {}, label_set=LABELS)
     sample, audit = draw_audit(frame, spec, "support_ticket_labels", "v1", {})
     checks = {c.name: c for c in judge(spec, BatchResult(frame, metrics, sample, audit,
-                                                         {"2.1": len(frame)}), 0.95)}
+                                                         {"2.2": len(frame)}), 0.95)}
     agreement = checks[CHECK_AGREEMENT]
     assert agreement.value < 0.667 and not agreement.passed and agreement.blocking
     # No gold items: the gold check cannot pass on no evidence.

@@ -22,7 +22,7 @@ def test_demo_labeling_spec(contracts) -> None:
     assert spec is not None
     assert spec.labels_dataset == "support_tickets"
     assert spec.label_set == ("billing", "technical", "account", "shipping", "other")
-    assert spec.guidelines.version == "2.1"
+    assert spec.guidelines.version == "2.2"
     assert spec.guidelines.path.name == "support_ticket_guidelines.md"
     assert len(spec.guidelines.sha256) == 64
     assert spec.targets["krippendorffAlpha"] == 0.667
@@ -39,7 +39,7 @@ def test_guidelines_version_must_match_the_document(contracts, tmp_path: Path) -
         labeling_spec(_with(contract, guidelines={
             "path": "guidelines/support_ticket_guidelines.md", "version": "2.0"}))
     assert err.value.field == "customProperties.labeling.guidelines.version"
-    assert "names version 2.0 but support_ticket_guidelines.md says 2.1" in err.value.reason
+    assert "names version 2.0 but support_ticket_guidelines.md says 2.2" in err.value.reason
 
 
 @pytest.mark.parametrize(("change", "field"), [
