@@ -11,6 +11,9 @@ import dagster as dg
 
 from dataops_assets.keys import (
     INCIDENT_SENSOR,
+    PORTAL_KEY,
+    WEEKLY_REPORT_JOB,
+    WEEKLY_REPORT_KEY,
     datasheet_job_name,
     drift_sensor_name,
     job_name,
@@ -153,3 +156,18 @@ def tick_incident_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) -> 
     for event in events:
         instance.report_runless_asset_event(event)
     return len(events)
+
+
+def run_weekly_report(defs: dg.Definitions,
+                      instance: dg.DagsterInstance) -> dict[str, dict[str, object]]:
+    """Run the weekly report job (report, then the portal) as its schedule would; the
+    metadata each of the two assets recorded, by asset key."""
+    job = _quiet(defs.resolve_job_def(WEEKLY_REPORT_JOB), Path(defs.resources["store"].data_dir))
+    result = job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG)
+    recorded: dict[str, dict[str, object]] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key in (WEEKLY_REPORT_KEY, PORTAL_KEY):
+            recorded[materialization.asset_key.to_user_string()] = {
+                k: v.value for k, v in materialization.metadata.items()}
+    return recorded

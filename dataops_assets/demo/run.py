@@ -19,11 +19,12 @@ from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
 from dataops_assets.demo.labels import gold_path
 from dataops_assets.ingestion.ingest import ingest_file
-from dataops_assets.portal.build import rebuild_portal
+from dataops_assets.keys import PORTAL_KEY, WEEKLY_REPORT_KEY
 from dataops_assets.portal.resources import portal_base_url
 from dataops_assets.runner import (
     VersionOutcome,
     run_version,
+    run_weekly_report,
     tick_drift_sensor,
     tick_incident_sensor,
 )
@@ -71,9 +72,9 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
                     for r in tick_drift_sensor(defs, instance, contract)]
         # Likewise the incident sensor: the blocked versions' incidents exist when it ends.
         tick_incident_sensor(defs, instance)
-        # Each datasheet rebuilt the portal; once more so it lists the incidents too.
-        portal = rebuild_portal(data_dir, defs.resources["store"].documents_dir,
-                                list(contracts.values()), portal_base_url(), instance)
+        # The weekly report as its Monday schedule would write it, then the portal (each
+        # datasheet rebuilt it; once more so it lists the incidents and the report too).
+        recorded = run_weekly_report(defs, instance)
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         print_json(outcomes)
@@ -89,8 +90,11 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
         print(f"\n{len(outcomes)} versions: "
               f"{sum(o.delivered for o in outcomes)} delivered, "
               f"{sum(o.blocked for o in outcomes)} blocked by checks, {len(failed)} failed")
-    print(f"governance portal: {portal.pages} pages in {portal.site_dir} (`make run` serves "
-          f"it at {portal_base_url()})", file=say)
+    report = recorded[WEEKLY_REPORT_KEY.to_user_string()]
+    portal = recorded[PORTAL_KEY.to_user_string()]
+    print(f"weekly report: {report['html_path']}", file=say)
+    print(f"governance portal: {portal['portal_pages']} pages in {portal['portal_site']} "
+          f"(`make run` serves it at {portal_base_url()})", file=say)
     print_log_location(data_dir)
     return 1 if failed else 0
 

@@ -129,7 +129,8 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
     packs = sorted((Path(os.environ["DATAOPS_DATASHEETS_DIR"]) / "support_ticket_labels"
                     / "feedback").rglob("*.md"))
     assert len(packs) == 20
-    haystacks.update({f"feedback pack {p.name}": p.read_text() for p in packs})
+    haystacks.update({f"feedback pack {p.relative_to(p.parents[2])}": p.read_text()
+                      for p in packs})
     contracts = {c.name: c for c in load_contracts(CONTRACTS_DIR)}
     book = IncidentBook(layout, contracts)
     defs = build_definitions(CONTRACTS_DIR, demo.data_dir)

@@ -10,6 +10,7 @@ docs/ for the README.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -195,16 +196,21 @@ def test_portal_search_finds_a_dataset(portal, page):
 
 
 def test_portal_weekly_report_headline_equals_the_demo_outcome(demo, portal, page):
-    # The weekly report comes from `dataops report weekly` (issue 18's report part); until a
-    # report exists in the demo's documents, there is nothing to open.
+    # The demo runs the weekly report job (report, then portal) as its schedule would.
     reports = sorted((datasheets_dir_for(demo.data_dir) / "reports").glob("weekly-*.md"))
-    if not reports:
-        pytest.skip("no weekly report in the demo's documents yet (dataops report weekly)")
+    assert reports, "the demo wrote no weekly report"
+    summary = re.search(r"(\d+) versions: (\d+) delivered, (\d+) blocked by checks, "
+                        r"(\d+) failed", demo.output)
+    assert summary, demo.output
+    received, delivered, blocked, failed = summary.groups()
     newest = reports[-1].stem
     page.goto(f"{portal}/reports/")
     page.locator(f'a[href="{newest}/"]').first.click()
     page.wait_for_url(f"**/reports/{newest}/")
-    # The headline figures of the demo: 7 versions received, 3 delivered, 4 blocked.
-    # (The lead completes the exact headline assertion once the report's wording is merged.)
-    body = page.locator("article").first.inner_text()
-    assert "7" in body and "3" in body and "4" in body
+
+    def headline(figure: str) -> str:
+        row = page.locator("article table tr", has=page.locator(f'td:text-is("{figure}")'))
+        return row.first.locator("td").nth(1).inner_text().strip()
+
+    assert (headline("Versions received"), headline("Delivered"), headline("Blocked"),
+            headline("Failed")) == (received, delivered, blocked, failed) == ("7", "3", "4", "0")
