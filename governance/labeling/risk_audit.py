@@ -12,6 +12,7 @@ spans already redacted) and never stored, logged or returned: only ids and score
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -21,8 +22,8 @@ from governance.identifiers import quote_ident
 from governance.labeling import LabelingError
 from governance.labeling.risk import RiskScoringError, label_quality
 from governance.labeling.spec import LabelingSpec
-from governance.storage import table_columns
-from governance.tables import DELIVERED, VERSION_COL
+from governance.storage import table_columns, table_exists
+from governance.tables import AUDIT_SAMPLE, DELIVERED, RISK_AUDIT_SAMPLE, VERSION_COL
 
 RISK_COLUMNS = ("rank", "item", "annotator", "vendor", "label", "score", "verdict", "correct")
 TEXT_STAGE = DELIVERED
@@ -151,3 +152,24 @@ def risk_audit(conn: duckdb.DuckDBPyConnection, spec: LabelingSpec, frame: pd.Da
             "not in the random sample")
     return sample, RiskOutcome(True, "", text, max(eligible, 0), len(sample), audited, errors,
                                len(texts), len(items))
+
+
+def risk_summary(conn: duckdb.DuckDBPyConnection, dataset: str,
+                 version: str) -> dict[str, Any] | None:
+    """Errors per audited label in the risk sample vs the random sample, from the stored
+    tables; None when the batch has no risk sample."""
+    counts = {}
+    for table in (RISK_AUDIT_SAMPLE, AUDIT_SAMPLE):
+        if not table_exists(conn, dataset, table):
+            return None
+        (size, audited, errors), = conn.execute(
+            f"SELECT count(*), count(verdict), coalesce(sum((NOT correct)::INT), 0) FROM "
+            f"{quote_ident(dataset)}.{quote_ident(table)} WHERE {quote_ident(VERSION_COL)} = ?",
+            [version]).fetchall()
+        rate = errors / audited if audited else None
+        counts[table] = {"size": int(size), "audited": int(audited), "errors": int(errors),
+                         "rate": rate}
+    risk, random = counts[RISK_AUDIT_SAMPLE], counts[AUDIT_SAMPLE]
+    if not risk["size"]:
+        return None
+    return {"risk": risk, "random": random, "ratio": ratio(risk["rate"], random["rate"])}
