@@ -109,6 +109,12 @@ SAMPLE_COLUMNS: Columns = (*_VERSIONED, ("stratum", "VARCHAR"), ("item", "VARCHA
                            ("annotator", "VARCHAR"), ("vendor", "VARCHAR"), ("label", "VARCHAR"),
                            ("verdict", "VARCHAR"), ("correct", "BOOLEAN"),
                            ("error_category", "VARCHAR"), ("reviewer", "VARCHAR"))
+# The audit sample aimed at likely errors: ids, labels and cleanlab scores, never item text.
+RISK_SAMPLE_COLUMNS: Columns = (*_VERSIONED, ("rank", "BIGINT"), ("item", "VARCHAR"),
+                                ("annotator", "VARCHAR"), ("vendor", "VARCHAR"),
+                                ("label", "VARCHAR"), ("score", "DOUBLE"),
+                                ("verdict", "VARCHAR"), ("correct", "BOOLEAN"),
+                                ("error_category", "VARCHAR"), ("reviewer", "VARCHAR"))
 LABELING_ERROR_COLUMNS: Columns = (*_VERSIONED, ("item", "VARCHAR"), ("annotator", "VARCHAR"),
                                    ("vendor", "VARCHAR"), ("label", "VARCHAR"),
                                    ("truth", "VARCHAR"), ("source", "VARCHAR"),
@@ -233,6 +239,9 @@ TABLES: tuple[Table, ...] = (
     _labels("consensus_labels", CONSENSUS_COLUMNS, "the consensus label of each item"),
     _labels("adjudication_queue", ADJUDICATION_COLUMNS, "items needing a human decision"),
     _labels("audit_sample", SAMPLE_COLUMNS, "the audited sample of labels"),
+    _labels("risk_audit_sample", RISK_SAMPLE_COLUMNS, "the audit sample aimed at likely "
+            "label errors (lowest label-quality scores); finds errors, never estimates "
+            "accuracy"),
     _labels("labeling_errors", LABELING_ERROR_COLUMNS, "each judged label that is wrong "
             "(audit verdict or gold answer), with the reviewer's error category"),
     _shared("quality_metrics", QUALITY_METRICS_COLUMNS, "governance.quality.metrics",
@@ -294,6 +303,7 @@ VENDOR_SCORECARD = _BY_NAME["vendor_scorecard"].name
 CONSENSUS_LABELS = _BY_NAME["consensus_labels"].name
 ADJUDICATION_QUEUE = _BY_NAME["adjudication_queue"].name
 AUDIT_SAMPLE = _BY_NAME["audit_sample"].name
+RISK_AUDIT_SAMPLE = _BY_NAME["risk_audit_sample"].name
 LABELING_ERRORS = _BY_NAME["labeling_errors"].name
 LABELING_CONFUSIONS = _BY_NAME["labeling_confusions"].name
 LABELING_ERROR_CATEGORIES = _BY_NAME["labeling_error_categories"].name

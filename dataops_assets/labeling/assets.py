@@ -10,13 +10,14 @@ from dataops_assets.resources import DataStore, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.datasheet.render import template, write_text
 from governance.errors import GovernanceError
-from governance.labeling.batch import LabelingCheck, judge, measure_batch
+from governance.labeling.batch import BatchResult, LabelingCheck, judge, measure_batch
 from governance.labeling.feedback import (
     guideline_proposals,
     render_review,
     review_context,
     write_feedback_packs,
 )
+from governance.labeling.risk_audit import errors_per_audited, ratio
 from governance.labeling.scorecard import build_scorecard, scorecard_context
 from governance.labeling.spec import (
     CHECK_AGREEMENT,
@@ -38,6 +39,7 @@ from governance.labeling.tables import (
 from governance.quality.rules import quality_spec
 from governance.stages import VALIDATED
 from governance.storage import now_utc, transaction
+from governance.tables import RISK_AUDIT_SAMPLE
 
 _CHECK_TEXT = {
     CHECK_AGREEMENT: "Krippendorff's alpha across annotators meets the contract target.",
@@ -61,6 +63,27 @@ def _check_result(check: LabelingCheck) -> dg.AssetCheckResult:
         check_name=check.name, passed=check.passed, description=check.description,
         severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
         metadata=metadata)
+
+
+def _risk_metadata(result: BatchResult) -> dict[str, object]:
+    """The risk sample in the materialization: its size and errors found per audited label
+    beside the random sample's (ids and counts only, never item text)."""
+    risk = result.risk
+    if risk is None or not risk.drawn:
+        return {"risk_audit/status": "off: " + (risk.reason if risk else "not measured")}
+    audited, errors = errors_per_audited(result.sample)
+    random_rate = errors / audited if audited else None
+    out: dict[str, object] = {
+        "risk_audit/status": "drawn", "risk_audit/plan": risk.plan,
+        "risk_audit/sample_size": risk.size, "risk_audit/scored": risk.audited,
+        "risk_audit/errors": risk.errors,
+        "risk_audit/items_with_text": f"{risk.items_with_text} of {risk.items}"}
+    for key, value in (("risk_audit/errors_per_audited", risk.error_rate),
+                       ("audit/errors_per_audited", random_rate),
+                       ("risk_audit/ratio_to_random", ratio(risk.error_rate, random_rate))):
+        if value is not None:
+            out[key] = dg.MetadataValue.float(round(float(value), 6))
+    return out
 
 
 def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.AssetsDefinition:
@@ -98,7 +121,8 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
         m = result.metrics
         audit(store.data_dir, "check", contract.name, version, stage=LABELING,
               checks=len(checks), failed=sum(not c.passed for c in checks),
-              audit_sample=result.audit.size, seed=result.audit.seed)
+              audit_sample=result.audit.size, seed=result.audit.seed,
+              risk_sample=result.risk.size if result.risk is not None else 0)
         metadata: dict[str, object] = {
             "labeling/krippendorff_alpha": dg.MetadataValue.float(
                 round(float(summary["krippendorff_alpha"]), 6)),
@@ -120,11 +144,12 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
             "label_distribution": dg.MetadataValue.json(
                 {r.label: int(r.count) for r in m.distribution.itertuples()}),
             "tables": dg.MetadataValue.json([f"{contract.name}.{t}" for t in (
-                CONSENSUS, ADJUDICATION, AUDIT_SAMPLE, LABELING_ERRORS)]),
+                CONSENSUS, ADJUDICATION, AUDIT_SAMPLE, RISK_AUDIT_SAMPLE, LABELING_ERRORS)]),
             "labeling/errors_by_category": dg.MetadataValue.json({
                 r.error_category: int(r.errors) for r in result.review.categories.itertuples()
                 if r.scope == "batch"} if result.review is not None else {}),
         }
+        metadata.update(_risk_metadata(result))
         if result.audit.accuracy is not None:
             metadata["quality/accuracy"] = dg.MetadataValue.float(
                 round(result.audit.accuracy, 6))

@@ -14,6 +14,7 @@ from governance.identifiers import qualified, quote_ident
 from governance.labeling.confusion import ReviewOutcome, judged_labels, review
 from governance.labeling.files import load_answers
 from governance.labeling.metrics import BatchMetrics, compute_batch
+from governance.labeling.risk_audit import RiskOutcome, risk_audit
 from governance.labeling.sampling import (
     sample_size_for_proportion,
     seed_for,
@@ -84,6 +85,9 @@ class BatchResult:
     audit: AuditOutcome
     guidelines_versions: dict[str, int]
     review: ReviewOutcome | None = None
+    # The sample aimed at likely errors (not part of the accuracy estimate) and its summary.
+    risk_sample: pd.DataFrame | None = None
+    risk: RiskOutcome | None = None
 
 
 def read_annotations(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
@@ -140,12 +144,18 @@ def measure_batch(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     sample, audit = draw_audit(frame, spec, contract.name, version, verdict_labels(verdicts))
     sample = categorize(sample.assign(truth=sample["verdict"]), verdicts, str(path),
                         frame).drop(columns="truth")
-    judged = categorize(judged_labels(frame, sample, gold), verdicts, str(path), frame)
+    risk_sample, risk = risk_audit(conn, spec, frame, metrics.consensus, sample,
+                                   verdict_labels(verdicts), audit.seed)
+    risk_sample = categorize(risk_sample.assign(truth=risk_sample["verdict"]), verdicts,
+                             str(path), frame).drop(columns="truth")
+    judged = categorize(judged_labels(frame, sample, gold, risk_sample), verdicts, str(path),
+                        frame)
     outcome = review(judged, spec.review.proposals, spec.guidelines.headings,
                      spec.review.rules)
     versions = frame["guidelines_version"].astype(str).value_counts().sort_index()
     return BatchResult(frame, metrics, sample, audit, {str(k): int(v) for k, v in
-                                                       versions.items()}, outcome)
+                                                       versions.items()}, outcome,
+                       risk_sample, risk)
 
 
 def _finite(value: float | None) -> float | None:

@@ -1,8 +1,8 @@
 """Where annotators go wrong: confusion matrices, error categories and guideline proposals.
 
 A label is *judged* when its true label is known: the reviewers' verdict for labels in the
-audit sample, else the gold answer for labels of gold items. Each judged label counts
-once (the verdict wins over the gold answer, being the newer look at the item).
+audit samples (random or risk), else the gold answer for labels of gold items. Each judged
+label counts once (the verdict wins over the gold answer, being the newer look at the item).
 """
 
 from __future__ import annotations
@@ -20,12 +20,21 @@ BATCH_MEMBER = "*"  # the member name of the whole-batch scope
 JUDGED_COLUMNS = ("item", "annotator", "vendor", "label", "truth", "source")
 
 
-def judged_labels(frame: pd.DataFrame, sample: pd.DataFrame,
-                  gold: Mapping[str, str]) -> pd.DataFrame:
-    """Labels with a known true label: audited (verdict) first, then gold answers."""
+def _verdicts(sample: pd.DataFrame, source: str) -> pd.DataFrame:
     audited = sample.loc[sample["verdict"].notna(), ["item", "annotator", "vendor", "label",
                                                      "verdict"]]
-    audited = audited.rename(columns={"verdict": "truth"}).assign(source="audit")
+    return audited.rename(columns={"verdict": "truth"}).assign(source=source)
+
+
+def judged_labels(frame: pd.DataFrame, sample: pd.DataFrame, gold: Mapping[str, str],
+                  risk: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Labels with a known true label: audited (verdict) first, then gold answers.
+
+    Labels of the risk sample (governance/labeling/risk_audit.py) count here with source
+    `risk_audit`: they find errors, though they take no part in the accuracy estimate."""
+    audited = _verdicts(sample, "audit")
+    if risk is not None and len(risk):
+        audited = pd.concat([audited, _verdicts(risk, "risk_audit")], ignore_index=True)
     rows = frame.loc[frame["label"].notna(), ["item", "annotator", "vendor", "label"]]
     rows = rows.astype(str)
     seen = set(zip(audited["item"].astype(str), audited["annotator"].astype(str), strict=True))

@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from governance.labeling.gold import upper_bound
+from governance.labeling.risk_audit import risk_summary
 from governance.labeling.spec import LabelingSpec
 from governance.labeling.tables import ANNOTATORS, BATCHES, SCORECARD, VENDORS
 from governance.storage import records, replace_rows, table_exists
@@ -66,4 +67,5 @@ def scorecard_context(conn: duckdb.DuckDBPyConnection, dataset: str,
                        f"agreement_rate, median_seconds, flag_reason FROM main.{ANNOTATORS} "
                        "WHERE dataset = ? AND version = ? AND flagged ORDER BY annotator",
                        [dataset, version])
-    return {"batch": batch[0], "vendors": card, "flagged": flagged}
+    return {"batch": batch[0], "vendors": card, "flagged": flagged,
+            "risk": risk_summary(conn, dataset, version)}

@@ -13,6 +13,7 @@ from governance.contract_model import DatasetContract, parse_duration
 from governance.errors import ContractError
 from governance.identifiers import check_dataset_name
 from governance.labeling.guidelines import headings
+from governance.labeling.risk_plan import RiskAuditPlan, risk_audit_plan
 from governance.labeling.taxonomy import ReviewSettings, review_settings
 
 CHECK_AGREEMENT = "labeling_agreement"
@@ -111,6 +112,7 @@ class LabelingSpec:
     currency: str | None = None  # of the cost column (labeling.currency)
     # error categories, guideline-proposal thresholds, rule-heading overrides
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    risk_audit: RiskAuditPlan | None = None  # the sample aimed at likely errors (riskAudit)
 
     def column(self, role: str) -> str:
         """The contract column playing a role (item, annotator, label, ...)."""
@@ -297,4 +299,6 @@ def labeling_spec(contract: DatasetContract) -> LabelingSpec | None:
         currency=currency,
         review=review_settings(raw, label_set, guidelines.headings,
                                lambda where, reason: _fail(contract, where, reason)),
+        risk_audit=risk_audit_plan(raw.get("riskAudit"),
+                                   lambda where, reason: _fail(contract, where, reason)),
     )

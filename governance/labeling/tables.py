@@ -40,6 +40,8 @@ from governance.tables import (
     LABELING_VENDORS,
     PAIR_COLUMNS,
     PROPOSAL_COLUMNS,
+    RISK_AUDIT_SAMPLE,
+    RISK_SAMPLE_COLUMNS,
     SAMPLE_COLUMNS,
     VENDOR_COLUMNS,
     VENDOR_SCORECARD,
@@ -134,6 +136,9 @@ def write_batch(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, spec
         m.adjudication, [c for c, _ in ADJUDICATION_COLUMNS[1:]], (version,)))
     replace_rows(conn, name, AUDIT_SAMPLE, SAMPLE_COLUMNS, where, _rows(
         result.sample, [c for c, _ in SAMPLE_COLUMNS[1:]], (version,)))
+    if result.risk_sample is not None:
+        replace_rows(conn, name, RISK_AUDIT_SAMPLE, RISK_SAMPLE_COLUMNS, where, _rows(
+            result.risk_sample, [c for c, _ in RISK_SAMPLE_COLUMNS[1:]], (version,)))
     write_review(conn, name, version, spec, result)
     write_outcomes(conn, name, version, [
         CheckOutcome(c.name, "error" if c.blocking else "warning", c.blocking, c.passed,

@@ -84,3 +84,35 @@ def test_scorecards_and_datasheet_labeling_section(demo) -> None:
     tickets = (sheets / "support_tickets" / "v1.md").read_text()
     assert "labels come from the labeling program `support_ticket_labels` v2" in tickets
     assert "flagged: AC-03" in tickets
+
+
+def test_risk_sample_finds_more_errors_and_stays_out_of_accuracy(demo) -> None:
+    for version in ("v1", "v2"):
+        risk = _query(demo.data_dir, f'SELECT item, annotator, score, correct FROM '
+                      f'"{DATASET}"."risk_audit_sample" WHERE _version = ? ORDER BY rank',
+                      [version])
+        # 5% of the 900 labels, lowest scores first, none of them in the random sample.
+        assert len(risk) == 45 and [r[2] for r in risk] == sorted(r[2] for r in risk)
+        random = _query(demo.data_dir, f'SELECT item, annotator, correct FROM '
+                        f'"{DATASET}"."audit_sample" WHERE _version = ?', [version])
+        assert not {(i, a) for i, a, _, _ in risk} & {(i, a) for i, a, _ in random}
+        risk_rate = sum(not c for *_, c in risk) / len(risk)
+        random_rate = sum(not c for *_, c in random) / len(random)
+        assert risk_rate >= 2 * random_rate
+        # The accuracy metric is the random sample's alone.
+        (accuracy,), = _query(demo.data_dir, "SELECT audit_accuracy FROM labeling_batches "
+                              "WHERE dataset = ? AND version = ?", [DATASET, version])
+        assert accuracy == pytest.approx(1 - random_rate)
+        # Its wrong labels join the error table, marked as found by the risk sample.
+        (found,), = _query(demo.data_dir, f'SELECT count(*) FROM "{DATASET}"."labeling_errors" '
+                           "WHERE _version = ? AND source = 'risk_audit'", [version])
+        assert found == sum(not c for *_, c in risk)
+    event = demo.instance.get_latest_materialization_event(
+        dg.AssetKey([DATASET, "labeling"])).asset_materialization
+    meta = {k: getattr(v, "value", v) for k, v in event.metadata.items()}
+    assert meta["risk_audit/status"] == "drawn" and meta["risk_audit/sample_size"] == 45
+    assert meta["risk_audit/ratio_to_random"] >= 2
+    assert meta["risk_audit/items_with_text"] == "300 of 300"
+    card = (Path(os.environ["DATAOPS_DATASHEETS_DIR"]) / DATASET / "scorecards" / "v1.md")
+    assert "Audits aimed at likely errors: the risk sample took the 45 labels" in \
+        card.read_text()

@@ -110,6 +110,8 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
                 continue
             rows = conn.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall()
             haystacks[f"{schema}.{name}"] = "\n".join(map(str, rows))
+    # The risk audit sample was scored from ticket text: only ids and scores are kept.
+    assert "support_ticket_labels.risk_audit_sample" in haystacks
     # The operations store (incidents, their events, notifications), the outbox, and a
     # post-mortem of each kind of incident the demo opened.
     store = sqlite3.connect(layout.incidents_db)
