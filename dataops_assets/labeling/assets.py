@@ -23,6 +23,7 @@ from governance.labeling.spec import (
     CHECK_AUDIT_ACCURACY,
     CHECK_GOLD_ACCURACY,
     CHECK_GUIDELINES,
+    CHECK_QUALIFIED,
     LABELING_CHECKS,
     LabelingSpec,
     labeling_spec,
@@ -44,7 +45,11 @@ _CHECK_TEXT = {
     CHECK_GOLD_ACCURACY: "Every vendor's accuracy on gold items meets the contract target; "
     "annotators below it are named.",
     CHECK_AUDIT_ACCURACY: "The seeded audit sample, scored by reviewers, meets the "
-    "accuracy target (or the Z1.4 acceptance number).",
+    "accuracy target (or the Z1.4 acceptance number); inconclusive (not passed, metadata "
+    "inconclusive: true) when a reviewer is below the calibration targets.",
+    CHECK_QUALIFIED: "Every annotator whose labels are in the batch passed a qualification "
+    "batch on gold items first; the others' labels are left out of consensus and they are "
+    "named.",
     CHECK_GUIDELINES: "Every label was made under the guidelines version the contract names.",
 }
 
@@ -56,7 +61,9 @@ def _check_result(check: LabelingCheck) -> dg.AssetCheckResult:
     if check.target is not None:
         metadata["target"] = dg.MetadataValue.float(float(check.target))
     for key, value in check.details.items():
-        metadata[key] = dg.MetadataValue.json(value)
+        # Lists and mappings as JSON; a flag (inconclusive), count or reason as itself.
+        metadata[key] = dg.MetadataValue.json(value) if isinstance(value, list | dict) \
+            else value
     return dg.AssetCheckResult(
         check_name=check.name, passed=check.passed, description=check.description,
         severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
@@ -125,6 +132,15 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
                 r.error_category: int(r.errors) for r in result.review.categories.itertuples()
                 if r.scope == "batch"} if result.review is not None else {}),
         }
+        if result.calibration is not None:
+            metadata["labeling/reviewers_below_target"] = dg.MetadataValue.json(
+                result.calibration.below_target)
+        if result.qualification is not None:
+            status = result.qualification
+            metadata["labeling/unqualified_annotators"] = dg.MetadataValue.json(
+                list(status.loc[status["status"] != "qualified", "annotator"]))
+            metadata["labeling/retraining"] = dg.MetadataValue.json(
+                [] if result.retraining is None else list(result.retraining["annotator"]))
         if result.audit.accuracy is not None:
             metadata["quality/accuracy"] = dg.MetadataValue.float(
                 round(result.audit.accuracy, 6))
