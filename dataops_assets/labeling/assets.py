@@ -13,6 +13,8 @@ from governance.errors import GovernanceError
 from governance.labeling.batch import LabelingCheck, judge, measure_batch
 from governance.labeling.feedback import (
     guideline_proposals,
+    people_context,
+    render_people,
     render_review,
     review_context,
     write_feedback_packs,
@@ -176,7 +178,9 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
                 conn, spec, contract.name, version,
                 [p.relative_to(folder.parent).as_posix() for p in packs]))
             proposals = guideline_proposals(conn, contract.name, version)
-        text = template("scorecard.md.j2").render(lab=lab).rstrip("\n") + "\n" + review
+            people = people_context(conn, spec, contract.name, version)
+        text = (template("scorecard.md.j2").render(lab=lab).rstrip("\n") + "\n" + review
+                + render_people(people))
         path = store.documents_dir / contract.name / "scorecards" / f"{version}.md"
         write_text(path, text)
         return dg.MaterializeResult(metadata={
@@ -185,6 +189,11 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
             "scorecard": dg.MetadataValue.md(text),
             "path": dg.MetadataValue.path(str(path)),
             "feedback_packs": dg.MetadataValue.json([str(p) for p in packs]),
+            "reviewers_below_target": dg.MetadataValue.json(people["below"]),
+            "unqualified_annotators": dg.MetadataValue.json(
+                [q["annotator"] for q in people["unqualified"]]),
+            "retraining": dg.MetadataValue.json(
+                [r["annotator"] for r in people["retraining"]]),
             "guideline_proposals": dg.MetadataValue.json(
                 [f"{p['label_a']}/{p['label_b']}: {p['rule']}" for p in proposals]),
         })
