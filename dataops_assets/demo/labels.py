@@ -60,6 +60,7 @@ _TEAM = {
     "AC-01": ("acme_labeling", 0.985, 31, 0.06), "AC-02": ("acme_labeling", 0.98, 28, 0.06),
     WEAK_ANNOTATOR: ("acme_labeling", 0.60, 12, 0.06),
     "AC-04": ("acme_labeling", 0.985, 30, 0.06), "AC-05": ("acme_labeling", 0.985, 29, 0.06),
+    NEW_ANNOTATOR: ("acme_labeling", _NEW_ACCURACY, 30, 0.06),
 }
 _ROSTER = {1: ("IH-01", "IH-02", "IH-03", "IH-04", "AC-01", "AC-02", WEAK_ANNOTATOR, "AC-04"),
            2: ("IH-01", "IH-02", "IH-03", "IH-04", "AC-01", "AC-02", "AC-05", "AC-04")}
@@ -133,14 +134,16 @@ def _new_annotator(rng: random.Random, items: Sequence[str], truth: dict[str, st
     added = []
     for item in sorted(rng.sample(list(items), NEW_ANNOTATOR_ITEMS)):
         label = truth[item]
-        if rng.random() > _NEW_ACCURACY:
+        if rng.random() > _TEAM[NEW_ANNOTATOR][1]:
             label = rng.choice([c for c in categories if c != label])
         # Started beside one of the item's other labels, so the item's turnaround (first
         # start to last finish) is the same as without AC-06.
         other = rng.choice(by_item[item])
         started = datetime.fromisoformat(other["started_at"])
         took = max(3, round(rng.lognormvariate(0, 0.4) * 30))
-        added.append({**other, "annotator_id": NEW_ANNOTATOR, "label": label,
+        vendor, _, _, cost = _TEAM[NEW_ANNOTATOR]
+        added.append({**other, "annotator_id": NEW_ANNOTATOR, "vendor": vendor,
+                      "cost": f"{cost:.2f}", "label": label,
                       "finished_at": (started + timedelta(seconds=took)).isoformat()})
     out = rows + added
     out.sort(key=lambda r: (r["started_at"], r["annotator_id"]))
