@@ -177,6 +177,19 @@ PROPOSAL_COLUMNS: Columns = (
     ("errors", "BIGINT"), ("a_as_b", "BIGINT"), ("b_as_a", "BIGINT"),
     ("considered_errors", "BIGINT"), ("share", "DOUBLE"), ("annotators", "VARCHAR"),
     ("items", "VARCHAR"), ("guidelines_version", "VARCHAR"), ("proposal", "VARCHAR"))
+REVIEWER_COLUMNS: Columns = (
+    *_SHARED_KEY, ("reviewer", "VARCHAR"), ("audited_items", "BIGINT"),
+    ("calibration_items", "BIGINT"), ("gold_items", "BIGINT"), ("gold_correct", "BIGINT"),
+    ("gold_accuracy", "DOUBLE"), ("gold_upper", "DOUBLE"), ("kappa", "DOUBLE"),
+    ("kappa_with", "VARCHAR"), ("kappa_items", "BIGINT"), ("below_target", "BOOLEAN"),
+    ("reason", "VARCHAR"))
+QUALIFICATION_COLUMNS: Columns = (
+    *_SHARED_KEY, ("annotator", "VARCHAR"), ("answers", "BIGINT"), ("correct", "BIGINT"),
+    ("accuracy", "DOUBLE"), ("upper", "DOUBLE"), ("status", "VARCHAR"),
+    ("qualified_at", "TIMESTAMP"), ("excluded_labels", "BIGINT"), ("reason", "VARCHAR"))
+RETRAINING_COLUMNS: Columns = (
+    *_SHARED_KEY, ("annotator", "VARCHAR"), ("vendor", "VARCHAR"), ("reason", "VARCHAR"),
+    ("guidelines_version", "VARCHAR"), ("triggered_at", "TIMESTAMP"))
 DRIFT_RESULT_COLUMNS: Columns = (
     *_SHARED_KEY, ("reference_version", "VARCHAR"), ("column", "VARCHAR"),
     ("kind", "VARCHAR"), ("test", "VARCHAR"), ("statistic", "DOUBLE"), ("p_value", "DOUBLE"),
@@ -266,6 +279,14 @@ TABLES: tuple[Table, ...] = (
             "errors per reviewer's error category per batch, vendor and annotator"),
     _shared("guideline_proposals", PROPOSAL_COLUMNS, "governance.labeling.tables",
             "drafted guideline changes where errors concentrate on one label pair"),
+    _shared("labeling_reviewers", REVIEWER_COLUMNS, "governance.labeling.tables",
+            "each reviewer's calibration: accuracy on gold items and Cohen's kappa with the "
+            "other reviewer on the calibration share (pseudonymous reviewer ids)"),
+    _shared("annotator_qualification", QUALIFICATION_COLUMNS, "governance.labeling.tables",
+            "each annotator's qualification status for a batch and the labels left out"),
+    _shared("annotator_retraining", RETRAINING_COLUMNS, "governance.labeling.tables",
+            "retraining triggered for a qualified annotator below target, with the "
+            "guidelines version to train on"),
     _shared("drift_results", DRIFT_RESULT_COLUMNS, "governance.drift.measure",
             "per-column drift statistics against the reference version"),
     _shared("drift_summary", DRIFT_SUMMARY_COLUMNS, "governance.drift.measure",
@@ -308,6 +329,9 @@ LABELING_ERRORS = _BY_NAME["labeling_errors"].name
 LABELING_CONFUSIONS = _BY_NAME["labeling_confusions"].name
 LABELING_ERROR_CATEGORIES = _BY_NAME["labeling_error_categories"].name
 GUIDELINE_PROPOSALS = _BY_NAME["guideline_proposals"].name
+LABELING_REVIEWERS = _BY_NAME["labeling_reviewers"].name
+ANNOTATOR_QUALIFICATION = _BY_NAME["annotator_qualification"].name
+ANNOTATOR_RETRAINING = _BY_NAME["annotator_retraining"].name
 DRIFT_RESULTS = _BY_NAME["drift_results"].name
 DRIFT_SUMMARY = _BY_NAME["drift_summary"].name
 RETENTION_LOG = _BY_NAME["retention_log"].name

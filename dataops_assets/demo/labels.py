@@ -8,6 +8,14 @@ audit_00N.csv holds the reviewers' verdict (true label) for every ticket in it, 
 audit sample drawn later can be scored, and for every wrong label a row naming the
 annotator and the reviewer's error category: the weak annotator's slips are mostly
 careless, the careful annotators' billing/shipping mix-ups mostly a guideline gap.
+
+Reviewer calibration and qualification: RV-01 reviews every ticket (its verdicts come
+first, so they are the audit's); a second reviewer, RV-02, also judges every ticket, so
+whichever calibration share is drawn has two verdicts, and RV-02 is lenient: where an
+annotator gave a wrong label, RV-02 accepts it. qualification.csv holds each annotator's
+qualification batch (20 gold tickets): everyone passes but AC-06, a new acme_labeling
+annotator who fails (12 of 20) yet labels some tickets of batch 2 as a fourth annotator;
+those labels are left out of consensus.
 """
 
 from __future__ import annotations
@@ -34,6 +42,17 @@ CONFUSED_PAIR = ("billing", "shipping")
 _EXTRA_CONFUSION = 0.1
 AUDIT_COLUMNS = ("item_id", "label", "annotator_id", "error_category", "reviewer")
 REVIEWER = "RV-01"  # pseudonymous reviewer id
+LENIENT_REVIEWER = "RV-02"  # accepts wrong labels: low accuracy on gold, low kappa
+NEW_ANNOTATOR = "AC-06"  # fails qualification; labels part of batch 2 all the same
+NEW_ANNOTATOR_ITEMS = 45  # tickets of batch 2 AC-06 labels, as a fourth annotator
+_NEW_ACCURACY = 0.5
+QUALIFICATION_ITEMS = 20
+QUALIFICATION_COLUMNS = ("annotator_id", "item_id", "label", "at")
+# wrong answers in each annotator's qualification batch of 20 (the rest are right)
+_QUALIFICATION_MISSES = {"IH-01": 0, "IH-02": 1, "IH-03": 1, "IH-04": 0, "AC-01": 1,
+                         "AC-02": 1, WEAK_ANNOTATOR: 2, "AC-04": 0, "AC-05": 1,
+                         NEW_ANNOTATOR: 8}
+_JOINED_BATCH_2 = ("AC-05", NEW_ANNOTATOR)  # qualified (or not) just before batch 2
 # annotator -> (vendor, accuracy, median seconds per item, cost per label in USD)
 _TEAM = {
     "IH-01": ("in_house", 0.985, 48, 0.12), "IH-02": ("in_house", 0.99, 52, 0.12),
@@ -41,6 +60,7 @@ _TEAM = {
     "AC-01": ("acme_labeling", 0.985, 31, 0.06), "AC-02": ("acme_labeling", 0.98, 28, 0.06),
     WEAK_ANNOTATOR: ("acme_labeling", 0.60, 12, 0.06),
     "AC-04": ("acme_labeling", 0.985, 30, 0.06), "AC-05": ("acme_labeling", 0.985, 29, 0.06),
+    NEW_ANNOTATOR: ("acme_labeling", _NEW_ACCURACY, 30, 0.06),
 }
 _ROSTER = {1: ("IH-01", "IH-02", "IH-03", "IH-04", "AC-01", "AC-02", WEAK_ANNOTATOR, "AC-04"),
            2: ("IH-01", "IH-02", "IH-03", "IH-04", "AC-01", "AC-02", "AC-05", "AC-04")}
@@ -68,6 +88,9 @@ def write_label_batches(out_dir: Path, tickets: Sequence[dict[str, str]],
         # what, who errs, when) are the same as before the confusion was planted.
         rows = _annotate(rng, random.Random(_SEED * 10 + batch), items, truth, categories,
                          _ROSTER[batch], as_of, _WINDOW_DAYS[batch])
+        if batch == 2:
+            # Its own generator, so everybody else's labels stay as they were without AC-06.
+            rows = _new_annotator(random.Random(_SEED * 1000), items, truth, categories, rows)
         path = folder / f"batch_{batch:03d}.csv"
         _write(path, COLUMNS, rows)
         _write(folder / f"audit_{batch:03d}.csv", AUDIT_COLUMNS,
@@ -75,7 +98,56 @@ def write_label_batches(out_dir: Path, tickets: Sequence[dict[str, str]],
         paths.append(path)
     _write(gold_path(out_dir), ("item_id", "label"),
            [{"item_id": i, "label": label} for i, label in sorted(gold.items())])
+    _write(qualification_path(out_dir), QUALIFICATION_COLUMNS,
+           _qualification(random.Random(_SEED * 7), gold, categories, as_of))
     return paths
+
+
+def qualification_path(out_dir: Path) -> Path:
+    """Where the demo writes the annotators' qualification answers."""
+    return Path(out_dir) / DATASET / "qualification.csv"
+
+
+def _qualification(rng: random.Random, gold: dict[str, str], categories: list[str],
+                   as_of: date) -> list[dict[str, str]]:
+    """Each annotator's 20 qualification answers on gold tickets, before their first batch."""
+    rows = []
+    for n, (annotator, misses) in enumerate(sorted(_QUALIFICATION_MISSES.items())):
+        days = 4 if annotator in _JOINED_BATCH_2 else 30
+        start = datetime.combine(as_of, time()) - timedelta(days=days, hours=n)
+        items = rng.sample(sorted(gold), QUALIFICATION_ITEMS)
+        wrong = set(rng.sample(items, misses))
+        for k, item in enumerate(items):
+            label = gold[item] if item not in wrong else rng.choice(
+                [c for c in categories if c != gold[item]])
+            rows.append({"annotator_id": annotator, "item_id": item, "label": label,
+                         "at": (start + timedelta(minutes=k)).isoformat()})
+    return rows
+
+
+def _new_annotator(rng: random.Random, items: Sequence[str], truth: dict[str, str],
+                   categories: list[str], rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """AC-06 labels some tickets as a fourth annotator, inside their labeling window."""
+    by_item: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_item.setdefault(row["item_id"], []).append(row)
+    added = []
+    for item in sorted(rng.sample(list(items), NEW_ANNOTATOR_ITEMS)):
+        label = truth[item]
+        if rng.random() > _TEAM[NEW_ANNOTATOR][1]:
+            label = rng.choice([c for c in categories if c != label])
+        # Started beside one of the item's other labels, so the item's turnaround (first
+        # start to last finish) is the same as without AC-06.
+        other = rng.choice(by_item[item])
+        started = datetime.fromisoformat(other["started_at"])
+        took = max(3, round(rng.lognormvariate(0, 0.4) * 30))
+        vendor, _, _, cost = _TEAM[NEW_ANNOTATOR]
+        added.append({**other, "annotator_id": NEW_ANNOTATOR, "vendor": vendor,
+                      "cost": f"{cost:.2f}", "label": label,
+                      "finished_at": (started + timedelta(seconds=took)).isoformat()})
+    out = rows + added
+    out.sort(key=lambda r: (r["started_at"], r["annotator_id"]))
+    return out
 
 
 def gold_path(out_dir: Path) -> Path:
@@ -102,13 +174,21 @@ def _verdicts(rng: random.Random, items: Sequence[str], truth: dict[str, str],
         if row["label"] != truth[row["item_id"]]:
             wrong.setdefault(row["item_id"], []).append(row)
     out = []
+    # AC-06's slips draw from their own generator, so the others' categories stay the same.
+    side = random.Random(_SEED * 10_000)
     for item in items:
         out.append({"item_id": item, "label": truth[item], "annotator_id": "",
                     "error_category": "", "reviewer": REVIEWER})
         out.extend({"item_id": item, "label": truth[item], "annotator_id": r["annotator_id"],
-                    "error_category": _category(rng, r["annotator_id"], truth[item],
-                                                r["label"]), "reviewer": REVIEWER}
+                    "error_category": _category(
+                        side if r["annotator_id"] == NEW_ANNOTATOR else rng,
+                        r["annotator_id"], truth[item], r["label"]), "reviewer": REVIEWER}
                    for r in wrong.get(item, []))
+    # The lenient second reviewer, after RV-01 (whose verdict is the audit's): accepts the
+    # first wrong label an item got, else confirms the true one.
+    out.extend({"item_id": item, "label": wrong[item][0]["label"] if item in wrong
+                else truth[item], "annotator_id": "", "error_category": "",
+                "reviewer": LENIENT_REVIEWER} for item in items)
     return out
 
 

@@ -17,7 +17,7 @@ from dataops_assets.console import (
 )
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
-from dataops_assets.demo.labels import gold_path
+from dataops_assets.demo.labels import gold_path, qualification_path
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.keys import PORTAL_KEY, WEEKLY_REPORT_KEY
 from dataops_assets.portal.resources import portal_base_url
@@ -30,7 +30,7 @@ from dataops_assets.runner import (
 )
 from governance.contracts import DatasetContract, load_contracts
 from governance.incidents.book import IncidentBook
-from governance.labeling.files import save_gold, save_verdicts
+from governance.labeling.files import save_gold, save_qualification, save_verdicts
 from governance.labeling.spec import labeling_spec
 from governance.rawstore import RawStore
 from governance.reference import save_reference
@@ -106,4 +106,5 @@ def _save_audit(layout: Layout, contract: DatasetContract, version: str, batch: 
         save_reference(layout, contract, version, audit_path(batch))
         return
     save_gold(layout, contract, spec, gold_path(batch.parent.parent))
+    save_qualification(layout, contract, spec, qualification_path(batch.parent.parent))
     save_verdicts(layout, contract, spec, version, audit_path(batch))

@@ -13,6 +13,8 @@ from governance.errors import GovernanceError
 from governance.labeling.batch import BatchResult, LabelingCheck, judge, measure_batch
 from governance.labeling.feedback import (
     guideline_proposals,
+    people_context,
+    render_people,
     render_review,
     review_context,
     write_feedback_packs,
@@ -24,6 +26,7 @@ from governance.labeling.spec import (
     CHECK_AUDIT_ACCURACY,
     CHECK_GOLD_ACCURACY,
     CHECK_GUIDELINES,
+    CHECK_QUALIFIED,
     LABELING_CHECKS,
     LabelingSpec,
     labeling_spec,
@@ -46,7 +49,11 @@ _CHECK_TEXT = {
     CHECK_GOLD_ACCURACY: "Every vendor's accuracy on gold items meets the contract target; "
     "annotators below it are named.",
     CHECK_AUDIT_ACCURACY: "The seeded audit sample, scored by reviewers, meets the "
-    "accuracy target (or the Z1.4 acceptance number).",
+    "accuracy target (or the Z1.4 acceptance number); inconclusive (not passed, metadata "
+    "inconclusive: true) when a reviewer is below the calibration targets.",
+    CHECK_QUALIFIED: "Every annotator whose labels are in the batch passed a qualification "
+    "batch on gold items first; the others' labels are left out of consensus and they are "
+    "named.",
     CHECK_GUIDELINES: "Every label was made under the guidelines version the contract names.",
 }
 
@@ -58,7 +65,9 @@ def _check_result(check: LabelingCheck) -> dg.AssetCheckResult:
     if check.target is not None:
         metadata["target"] = dg.MetadataValue.float(float(check.target))
     for key, value in check.details.items():
-        metadata[key] = dg.MetadataValue.json(value)
+        # Lists and mappings as JSON; a flag (inconclusive), count or reason as itself.
+        metadata[key] = dg.MetadataValue.json(value) if isinstance(value, list | dict) \
+            else value
     return dg.AssetCheckResult(
         check_name=check.name, passed=check.passed, description=check.description,
         severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
@@ -150,6 +159,15 @@ def build_labeling_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.As
                 if r.scope == "batch"} if result.review is not None else {}),
         }
         metadata.update(_risk_metadata(result))
+        if result.calibration is not None:
+            metadata["labeling/reviewers_below_target"] = dg.MetadataValue.json(
+                result.calibration.below_target)
+        if result.qualification is not None:
+            status = result.qualification
+            metadata["labeling/unqualified_annotators"] = dg.MetadataValue.json(
+                list(status.loc[status["status"] != "qualified", "annotator"]))
+            metadata["labeling/retraining"] = dg.MetadataValue.json(
+                [] if result.retraining is None else list(result.retraining["annotator"]))
         if result.audit.accuracy is not None:
             metadata["quality/accuracy"] = dg.MetadataValue.float(
                 round(result.audit.accuracy, 6))
@@ -185,7 +203,9 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
                 conn, spec, contract.name, version,
                 [p.relative_to(folder.parent).as_posix() for p in packs]))
             proposals = guideline_proposals(conn, contract.name, version)
-        text = template("scorecard.md.j2").render(lab=lab).rstrip("\n") + "\n" + review
+            people = people_context(conn, spec, contract.name, version)
+        text = (template("scorecard.md.j2").render(lab=lab).rstrip("\n") + "\n" + review
+                + render_people(people))
         path = store.documents_dir / contract.name / "scorecards" / f"{version}.md"
         write_text(path, text)
         return dg.MaterializeResult(metadata={
@@ -194,6 +214,11 @@ def build_scorecard_asset(contract: DatasetContract, spec: LabelingSpec) -> dg.A
             "scorecard": dg.MetadataValue.md(text),
             "path": dg.MetadataValue.path(str(path)),
             "feedback_packs": dg.MetadataValue.json([str(p) for p in packs]),
+            "reviewers_below_target": dg.MetadataValue.json(people["below"]),
+            "unqualified_annotators": dg.MetadataValue.json(
+                [q["annotator"] for q in people["unqualified"]]),
+            "retraining": dg.MetadataValue.json(
+                [r["annotator"] for r in people["retraining"]]),
             "guideline_proposals": dg.MetadataValue.json(
                 [f"{p['label_a']}/{p['label_b']}: {p['rule']}" for p in proposals]),
         })

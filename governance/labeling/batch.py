@@ -11,9 +11,24 @@ import pandas as pd
 
 from governance.contracts import DatasetContract
 from governance.identifiers import qualified, quote_ident
+from governance.labeling.calibration import (
+    Calibration,
+    calibrate,
+    calibration_items,
+    calibration_seed,
+)
 from governance.labeling.confusion import ReviewOutcome, judged_labels, review
 from governance.labeling.files import load_answers
 from governance.labeling.metrics import BatchMetrics, compute_batch
+from governance.labeling.qualification import (
+    QUALIFIED,
+    counted_labels,
+    exclusions,
+    load_qualification,
+    qualification_file,
+    qualify,
+    retraining,
+)
 from governance.labeling.risk_audit import RiskOutcome, risk_audit
 from governance.labeling.sampling import (
     sample_size_for_proportion,
@@ -26,6 +41,7 @@ from governance.labeling.spec import (
     CHECK_AUDIT_ACCURACY,
     CHECK_GOLD_ACCURACY,
     CHECK_GUIDELINES,
+    CHECK_QUALIFIED,
     FRAME_NAMES,
     ROLES,
     LabelingSpec,
@@ -88,6 +104,10 @@ class BatchResult:
     # The sample aimed at likely errors (not part of the accuracy estimate) and its summary.
     risk_sample: pd.DataFrame | None = None
     risk: RiskOutcome | None = None
+    calibration: Calibration | None = None
+    # per annotator (QUALIFICATION_COLUMNS) when the contract requires qualification
+    qualification: pd.DataFrame | None = None
+    retraining: pd.DataFrame | None = None  # RETRAINING_COLUMNS
 
 
 def read_annotations(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
@@ -135,13 +155,26 @@ def measure_batch(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     """Read a validated batch and compute its metrics and audit sample."""
     frame = read_annotations(conn, contract, spec, version)
     gold = load_answers(layout.gold_file(contract.name), spec)
+    status, counted = None, pd.Series(True, index=frame.index)
+    if spec.qualification is not None:
+        answers = load_qualification(qualification_file(layout.gold_file(contract.name)),
+                                     spec, gold)
+        status = qualify(answers, gold, spec.qualification,
+                         list(frame["annotator"].astype(str).unique()))
+        counted = counted_labels(frame, status)
+        status = exclusions(frame, status, counted)
     t = spec.targets
+    excluded = {} if status is None else {
+        r.annotator: r.reason for r in status.itertuples() if r.status != QUALIFIED}
     metrics = compute_batch(frame, gold, label_set=spec.label_set,
                             min_share=t["consensusShare"], gold_target=t["goldAccuracy"],
-                            agreement_floor=t["annotatorAgreement"])
+                            agreement_floor=t["annotatorAgreement"], counted=counted,
+                            excluded=excluded)
     path = layout.reference_file(contract.name, version)
     verdicts = load_verdicts(path, spec)
-    sample, audit = draw_audit(frame, spec, contract.name, version, verdict_labels(verdicts))
+    # The audit estimates the accuracy of the labels that count, so it samples only those.
+    sample, audit = draw_audit(frame[counted.to_numpy()], spec, contract.name, version,
+                               verdict_labels(verdicts))
     sample = categorize(sample.assign(truth=sample["verdict"]), verdicts, str(path),
                         frame).drop(columns="truth")
     risk_sample, risk = risk_audit(conn, spec, frame, metrics.consensus, sample,
@@ -150,12 +183,26 @@ def measure_batch(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
                              str(path), frame).drop(columns="truth")
     judged = categorize(judged_labels(frame, sample, gold, risk_sample), verdicts, str(path),
                         frame)
+    # Errors of labels that do not count are the annotator's feedback, not evidence that a
+    # guideline rule is unclear, so proposals are drafted from the counted labels only.
     outcome = review(judged, spec.review.proposals, spec.guidelines.headings,
-                     spec.review.rules)
+                     spec.review.rules, _counted_keys(frame, counted))
+    calibration = calibrate(verdicts, sample["item"], calibration_items(
+        sample["item"], spec.calibration.share, calibration_seed(audit.seed)), gold,
+        spec.calibration)
     versions = frame["guidelines_version"].astype(str).value_counts().sort_index()
     return BatchResult(frame, metrics, sample, audit, {str(k): int(v) for k, v in
                                                        versions.items()}, outcome,
-                       risk_sample, risk)
+                       risk_sample, risk, calibration, status,
+                       None if status is None else retraining(
+                           metrics.annotators, status, spec.guidelines.version))
+
+
+def _counted_keys(frame: pd.DataFrame, counted: pd.Series) -> set[tuple[str, str]] | None:
+    if bool(counted.all()):
+        return None
+    rows = frame.loc[counted.to_numpy(), ["item", "annotator"]].astype(str)
+    return set(zip(rows["item"], rows["annotator"], strict=True))
 
 
 def _finite(value: float | None) -> float | None:
@@ -204,14 +251,66 @@ def judge(spec: LabelingSpec, result: BatchResult,
             + (f"; flagged annotators: {', '.join(flagged['annotator'])}" if len(flagged)
                else ""),
             {"flagged_annotators": list(flagged["annotator"])}),
-        LabelingCheck(
-            CHECK_AUDIT_ACCURACY, audit_ok, CHECK_AUDIT_ACCURACY in spec.blocking,
-            audit.accuracy, accuracy_target, audit.audited - audit.correct, audit_text),
+        _audit_check(spec, result, audit_ok, accuracy_target, audit_text),
         LabelingCheck(
             CHECK_GUIDELINES, not stale, CHECK_GUIDELINES in spec.blocking,
             None, None, sum(stale.values()),
             f"all labels under guidelines {spec.guidelines.version}" if not stale else
             f"{sum(stale.values())} label(s) under other guideline versions: "
             + ", ".join(sorted(stale))),
+        _qualification_check(spec, result),
     ]
     return checks
+
+
+def _audit_check(spec: LabelingSpec, result: BatchResult, audit_ok: bool,
+                 accuracy_target: float | None, text: str) -> LabelingCheck:
+    """The audit check; inconclusive (not passed) when a reviewer is below calibration."""
+    audit, calibration = result.audit, result.calibration
+    details: dict[str, Any] = {}
+    reason = calibration.inconclusive_reason() if calibration is not None else None
+    if calibration is not None and audit.audited:
+        details["calibration_items"] = len(calibration.items)
+        details["double_reviewed"] = calibration.double_reviewed
+        details["reviewers_below_target"] = calibration.below_target
+    if reason is not None and audit.audited:
+        # Dagster has no "inconclusive" outcome: it is recorded as not passed (so it never
+        # counts as a pass, and holds delivery only where the contract makes it blocking)
+        # with inconclusive: true and the reason, whatever the measured accuracy says.
+        details["inconclusive"] = True
+        details["reason"] = reason
+        return LabelingCheck(CHECK_AUDIT_ACCURACY, False, CHECK_AUDIT_ACCURACY in spec.blocking,
+                             audit.accuracy, accuracy_target, audit.audited - audit.correct,
+                             f"inconclusive: {text}, but the verdicts cannot be trusted: "
+                             f"{reason}", details)
+    return LabelingCheck(CHECK_AUDIT_ACCURACY, audit_ok, CHECK_AUDIT_ACCURACY in spec.blocking,
+                         audit.accuracy, accuracy_target, audit.audited - audit.correct, text,
+                         details)
+
+
+def _qualification_check(spec: LabelingSpec, result: BatchResult) -> LabelingCheck:
+    """annotators_qualified: every annotator whose labels are in the batch qualified first."""
+    blocking = CHECK_QUALIFIED in spec.blocking
+    status = result.qualification
+    if spec.qualification is None or status is None:
+        return LabelingCheck(CHECK_QUALIFIED, True, blocking, None, None, 0,
+                             "the contract requires no qualification: every annotator's "
+                             "labels count")
+    rule = spec.qualification
+    out = status[status["status"] != QUALIFIED]
+    late = status[(status["status"] == QUALIFIED) & (status["excluded_labels"] > 0)]
+    excluded = int(status["excluded_labels"].sum())
+    retrain = [] if result.retraining is None else list(result.retraining["annotator"])
+    details: dict[str, Any] = {"unqualified_annotators": list(out["annotator"]),
+                               "excluded_labels": excluded, "retraining": retrain}
+    if out.empty and late.empty:
+        text = (f"all {len(status)} annotators passed qualification ({rule.items} gold "
+                f"items, threshold {rule.threshold:.0%})")
+    else:
+        text = "; ".join([*(f"{r.annotator}: {r.reason}" for r in out.itertuples()),
+                          *(f"{r.annotator}: {r.reason}" for r in late.itertuples())])
+        text = f"{excluded} label(s) left out of consensus: {text}"
+    if retrain:
+        text += f"; retraining triggered for {', '.join(retrain)}"
+    return LabelingCheck(CHECK_QUALIFIED, out.empty, blocking, None, rule.threshold,
+                         len(out), text, details)

@@ -149,7 +149,14 @@ class ReviewOutcome:
 
 
 def review(judged: pd.DataFrame, rule: ProposalRule, headings: Sequence[str],
-           overrides: Mapping[str, str] | None = None) -> ReviewOutcome:
-    """Confusions, error categories and guideline proposals of a batch's judged labels."""
+           overrides: Mapping[str, str] | None = None,
+           counted: set[tuple[str, str]] | None = None) -> ReviewOutcome:
+    """Confusions, error categories and guideline proposals of a batch's judged labels.
+
+    Proposals use only the (item, annotator) labels in `counted` when it is given.
+    """
+    basis = judged if counted is None else judged[[
+        (str(i), str(a)) in counted for i, a in zip(judged["item"], judged["annotator"],
+                                                    strict=True)]]
     return ReviewOutcome(judged, confusions(judged), category_counts(judged),
-                         propose(judged, rule, headings, overrides))
+                         propose(basis, rule, headings, overrides))

@@ -25,12 +25,15 @@ from governance.labeling.spec import LabelingSpec
 from governance.labeling.taxonomy import UNCATEGORIZED
 from governance.storage import records, table_exists
 from governance.tables import (
+    ANNOTATOR_QUALIFICATION,
+    ANNOTATOR_RETRAINING,
     AUDIT_SAMPLE,
     GUIDELINE_PROPOSALS,
     LABELING_ANNOTATORS,
     LABELING_CONFUSIONS,
     LABELING_ERROR_CATEGORIES,
     LABELING_ERRORS,
+    LABELING_REVIEWERS,
     LABELING_VENDORS,
 )
 
@@ -157,7 +160,19 @@ def pack_context(conn: duckdb.DuckDBPyConnection, spec: LabelingSpec, dataset: s
                    f"FROM main.{LABELING_ANNOTATORS} WHERE dataset = ? AND version = ? AND "
                    "vendor = ? ORDER BY annotator", [dataset, version, member]) \
         if scope == "vendor" else []
+    # Whose labels did not count, and who is due for retraining (the vendor's people too).
+    where = "annotator = ?" if scope == "annotator" else "annotator IN (SELECT annotator FROM " \
+        f"main.{LABELING_ANNOTATORS} WHERE dataset = ? AND version = ? AND vendor = ?)"
+    extra = [member] if scope == "annotator" else [dataset, version, member]
+    unqualified = _rows(conn, ANNOTATOR_QUALIFICATION, f"SELECT annotator, reason FROM "
+                        f"main.{ANNOTATOR_QUALIFICATION} WHERE dataset = ? AND version = ? AND "
+                        f"status <> 'qualified' AND {where} ORDER BY annotator",
+                        [dataset, version, *extra])
+    retrain = _rows(conn, ANNOTATOR_RETRAINING, f"SELECT annotator, reason, guidelines_version "
+                    f"FROM main.{ANNOTATOR_RETRAINING} WHERE dataset = ? AND version = ? AND "
+                    f"{where} ORDER BY annotator", [dataset, version, *extra])
     return {"dataset": dataset, "version": version, "scope": scope, "member": member,
+            "unqualified": unqualified, "retrain": retrain,
             "guidelines": spec.guidelines.version, "row": row,
             "measures": _measures(spec, row, _audited(conn, dataset, version, scope, member),
                                   accuracy_target),
@@ -235,3 +250,27 @@ def review_context(conn: duckdb.DuckDBPyConnection, spec: LabelingSpec, dataset:
 def render_review(context: dict[str, Any]) -> str:
     """The scorecard's section on errors, confusions and guideline proposals (Markdown)."""
     return _env().get_template("review.md.j2").render(**context)
+
+
+def people_context(conn: duckdb.DuckDBPyConnection, spec: LabelingSpec, dataset: str,
+                   version: str) -> dict[str, Any]:
+    """What the scorecard shows on reviewer calibration, qualification and retraining."""
+    key = [dataset, version]
+    reviewers = _rows(conn, LABELING_REVIEWERS, f"SELECT * FROM main.{LABELING_REVIEWERS} "
+                      "WHERE dataset = ? AND version = ? ORDER BY reviewer", key)
+    items = max((r["calibration_items"] for r in reviewers), default=0)
+    return {"reviewers": reviewers, "plan": spec.calibration, "calibration_items": items,
+            "below": [r["reviewer"] for r in reviewers if r["below_target"]],
+            "required": spec.qualification is not None,
+            "unqualified": _rows(conn, ANNOTATOR_QUALIFICATION, f"SELECT * FROM "
+                                 f"main.{ANNOTATOR_QUALIFICATION} WHERE dataset = ? AND "
+                                 "version = ? AND status <> 'qualified' ORDER BY annotator",
+                                 key),
+            "retraining": _rows(conn, ANNOTATOR_RETRAINING, f"SELECT * FROM "
+                                f"main.{ANNOTATOR_RETRAINING} WHERE dataset = ? AND "
+                                "version = ? ORDER BY annotator", key)}
+
+
+def render_people(context: dict[str, Any]) -> str:
+    """The scorecard's section on reviewers, qualification and retraining (Markdown)."""
+    return _env().get_template("people.md.j2").render(**context)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from governance.contracts import DatasetContract
 from governance.errors import IntakeError
+from governance.labeling.qualification import AT_COLUMN, load_qualification, qualification_file
 from governance.labeling.spec import LabelingSpec
 from governance.labeling.verdicts import load_verdicts
 from governance.reference import store_csv
@@ -26,6 +27,20 @@ def save_verdicts(layout: Layout, contract: DatasetContract, spec: LabelingSpec,
     load_verdicts(source, spec)  # a bad label or category is refused before it is stored
     return store_csv(source, layout.reference_file(contract.name, version),
                      [spec.column("item"), spec.column("label")])
+
+
+def save_qualification(layout: Layout, contract: DatasetContract, spec: LabelingSpec,
+                       source: Path) -> Path:
+    """Check and store the annotators' qualification answers (scored against gold)."""
+    gold = load_answers(layout.gold_file(contract.name), spec)
+    if not gold:
+        raise IntakeError(str(source), "there are no gold answers yet to score qualification "
+                          f"against; store them first with `dataops gold ... --dataset "
+                          f"{contract.name}`")
+    load_qualification(source, spec, gold)  # a stray item or label is refused before storing
+    return store_csv(source, qualification_file(layout.gold_file(contract.name)),
+                     [spec.column("annotator"), spec.column("item"), spec.column("label"),
+                      AT_COLUMN])
 
 
 def load_answers(path: Path, spec: LabelingSpec) -> dict[str, str]:

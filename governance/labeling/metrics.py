@@ -116,29 +116,41 @@ def _merge(base: pd.DataFrame, key: str, gold: pd.DataFrame,
 def compute_batch(frame: pd.DataFrame, gold: Mapping[str, str], *,
                   label_set: Sequence[str] | None = None, min_share: float = 0.6,
                   gold_target: float = 0.95, agreement_floor: float = 0.7,
-                  min_pair_items: int = 10) -> BatchMetrics:
-    """Measure a labeling batch and flag annotators below the gold or agreement bar."""
+                  min_pair_items: int = 10, counted: pd.Series | None = None,
+                  excluded: Mapping[str, str] | None = None) -> BatchMetrics:
+    """Measure a labeling batch and flag annotators below the gold or agreement bar.
+
+    `counted` (a boolean per row) keeps labels out of consensus, agreement and the vendors'
+    gold accuracy (e.g. an unqualified annotator's); every label still counts in operations
+    (it was paid for) and in its annotator's own row, flagged with `excluded[annotator]`.
+    """
     check_batch(frame)
-    consensus = majority_vote(frame, min_share=min_share)
+    quality = frame if counted is None else frame[counted.to_numpy(dtype=bool)]
+    if quality.empty:
+        raise LabelingError("No label of this batch counts: none of its annotators is "
+                            "qualified, so there is no consensus to measure.")
+    consensus = majority_vote(quality, min_share=min_share)
 
     ops = operations_by(frame, "annotator")
     ops.insert(1, "vendor", ops["annotator"].map(_vendor_of(frame)))
     annotators = _merge(ops, "annotator", gold_accuracy(frame, gold, "annotator"),
                         agreement_with_consensus(frame, consensus, "annotator"))
-    annotators["flag_reason"] = [_flag(row, gold_target, agreement_floor)
-                                 for row in annotators.to_dict("records")]
+    why = excluded or {}
+    annotators["flag_reason"] = ["; ".join(filter(None, (
+        why.get(row["annotator"], ""), _flag(row, gold_target, agreement_floor))))
+        for row in annotators.to_dict("records")]
     annotators["flagged"] = annotators["flag_reason"] != ""
 
     vendor_ops = operations_by(frame, "vendor")
-    vendors = _merge(vendor_ops, "vendor", gold_accuracy(frame, gold, "vendor"),
-                     agreement_with_consensus(frame, consensus, "vendor"))
+    vendors = _merge(vendor_ops, "vendor", gold_accuracy(quality, gold, "vendor"),
+                     agreement_with_consensus(quality, consensus, "vendor"))
 
     distribution = label_distribution(consensus["label"].dropna(), label_set)
-    gold_ratings, gold_correct = overall_gold_accuracy(frame, gold)
+    gold_ratings, gold_correct = overall_gold_accuracy(quality, gold)
     return BatchMetrics(
-        krippendorff_alpha=krippendorff_alpha(frame),
-        fleiss=fleiss_kappa(frame),
-        pairs=pairwise_cohen_kappa(frame, min_items=min_pair_items),
+        krippendorff_alpha=krippendorff_alpha(quality),
+        fleiss=fleiss_kappa(quality),
+        pairs=pairwise_cohen_kappa(quality, min_items=min_pair_items),
         annotators=annotators[list(ANNOTATOR_COLUMNS)],
         vendors=vendors[list(VENDOR_COLUMNS)],
         consensus=consensus,

@@ -13,6 +13,12 @@ from governance.contract_model import DatasetContract, parse_duration
 from governance.errors import ContractError
 from governance.identifiers import check_dataset_name
 from governance.labeling.guidelines import headings
+from governance.labeling.plans import (
+    CalibrationPlan,
+    QualificationRule,
+    calibration_plan,
+    qualification_rule,
+)
 from governance.labeling.risk_plan import RiskAuditPlan, risk_audit_plan
 from governance.labeling.taxonomy import ReviewSettings, review_settings
 
@@ -20,7 +26,9 @@ CHECK_AGREEMENT = "labeling_agreement"
 CHECK_GOLD_ACCURACY = "labeling_gold_accuracy"
 CHECK_AUDIT_ACCURACY = "labeling_audit_accuracy"
 CHECK_GUIDELINES = "labeling_guidelines_current"
-LABELING_CHECKS = (CHECK_AGREEMENT, CHECK_GOLD_ACCURACY, CHECK_AUDIT_ACCURACY, CHECK_GUIDELINES)
+CHECK_QUALIFIED = "annotators_qualified"
+LABELING_CHECKS = (CHECK_AGREEMENT, CHECK_GOLD_ACCURACY, CHECK_AUDIT_ACCURACY, CHECK_GUIDELINES,
+                   CHECK_QUALIFIED)
 # Roles a contract maps to its own column names; the statistics use the role names.
 ROLES = ("item", "annotator", "vendor", "label", "startedAt", "finishedAt", "cost",
          "guidelinesVersion")
@@ -113,6 +121,8 @@ class LabelingSpec:
     # error categories, guideline-proposal thresholds, rule-heading overrides
     review: ReviewSettings = field(default_factory=ReviewSettings)
     risk_audit: RiskAuditPlan | None = None  # the sample aimed at likely errors (riskAudit)
+    calibration: CalibrationPlan = field(default_factory=CalibrationPlan)
+    qualification: QualificationRule | None = None    # None: every annotator's labels count
 
     def column(self, role: str) -> str:
         """The contract column playing a role (item, annotator, label, ...)."""
@@ -287,6 +297,10 @@ def labeling_spec(contract: DatasetContract) -> LabelingSpec | None:
                     f"{', '.join(LABELING_CHECKS)}")
     label_set = tuple(str(v) for v in label_col.allowed_values)
     guidelines = _guidelines(contract, raw.get("guidelines"))
+
+    def fail(where: str, reason: str) -> ContractError:
+        return _fail(contract, where, reason)
+
     return LabelingSpec(
         labels_dataset=labels,
         columns={role: str(columns[role]) for role in ROLES},
@@ -297,8 +311,8 @@ def labeling_spec(contract: DatasetContract) -> LabelingSpec | None:
         audit=_audit(contract, raw.get("audit")),
         operations=_operations(contract, raw_targets, currency),
         currency=currency,
-        review=review_settings(raw, label_set, guidelines.headings,
-                               lambda where, reason: _fail(contract, where, reason)),
-        risk_audit=risk_audit_plan(raw.get("riskAudit"),
-                                   lambda where, reason: _fail(contract, where, reason)),
+        review=review_settings(raw, label_set, guidelines.headings, fail),
+        risk_audit=risk_audit_plan(raw.get("riskAudit"), fail),
+        calibration=calibration_plan(raw.get("calibration"), fail),
+        qualification=qualification_rule(raw.get("qualification"), fail),
     )

@@ -21,6 +21,8 @@ from governance.tables import (
     ADJUDICATION_COLUMNS,
     ADJUDICATION_QUEUE,
     ANNOTATOR_COLUMNS,
+    ANNOTATOR_QUALIFICATION,
+    ANNOTATOR_RETRAINING,
     AUDIT_SAMPLE,
     BATCH_COLUMNS,
     CONFUSION_COLUMNS,
@@ -37,9 +39,13 @@ from governance.tables import (
     LABELING_ERROR_COLUMNS,
     LABELING_ERRORS,
     LABELING_PAIRS,
+    LABELING_REVIEWERS,
     LABELING_VENDORS,
     PAIR_COLUMNS,
     PROPOSAL_COLUMNS,
+    QUALIFICATION_COLUMNS,
+    RETRAINING_COLUMNS,
+    REVIEWER_COLUMNS,
     RISK_AUDIT_SAMPLE,
     RISK_SAMPLE_COLUMNS,
     SAMPLE_COLUMNS,
@@ -140,6 +146,7 @@ def write_batch(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, spec
         replace_rows(conn, name, RISK_AUDIT_SAMPLE, RISK_SAMPLE_COLUMNS, where, _rows(
             result.risk_sample, [c for c, _ in RISK_SAMPLE_COLUMNS[1:]], (version,)))
     write_review(conn, name, version, spec, result)
+    write_people(conn, name, version, result, measured_at)
     write_outcomes(conn, name, version, [
         CheckOutcome(c.name, "error" if c.blocking else "warning", c.blocking, c.passed,
                      int(m.operations["labels"]), c.failures) for c in checks], measured_at)
@@ -170,3 +177,21 @@ def write_review(conn: duckdb.DuckDBPyConnection, name: str, version: str,
         (name, version, p.label_a, p.label_b, " | ".join(p.rule), p.errors, p.a_as_b,
          p.b_as_a, p.considered, p.share, ",".join(p.annotators), ",".join(p.items), gv,
          p.text(gv)) for p in review.proposals])
+
+
+def write_people(conn: duckdb.DuckDBPyConnection, name: str, version: str,
+                 result: BatchResult, measured_at: datetime) -> None:
+    """Store the batch's reviewer calibration, qualification statuses and retraining."""
+    key = {"dataset": name, "version": version}
+    reviewers = result.calibration.reviewers if result.calibration is not None else None
+    replace_rows(conn, "main", LABELING_REVIEWERS, REVIEWER_COLUMNS, key, [] if reviewers is None
+                 else _rows(reviewers, [c for c, _ in REVIEWER_COLUMNS[2:]], (name, version)))
+    status = result.qualification
+    replace_rows(conn, "main", ANNOTATOR_QUALIFICATION, QUALIFICATION_COLUMNS, key,
+                 [] if status is None else _rows(
+                     status, [c for c, _ in QUALIFICATION_COLUMNS[2:]], (name, version)))
+    due = result.retraining
+    replace_rows(conn, "main", ANNOTATOR_RETRAINING, RETRAINING_COLUMNS, key,
+                 [] if due is None else [
+                     (name, version, r.annotator, r.vendor, r.reason, r.guidelines_version,
+                      measured_at) for r in due.itertuples()])
