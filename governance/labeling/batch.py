@@ -177,8 +177,9 @@ def measure_batch(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
                                verdict_labels(verdicts))
     sample = categorize(sample.assign(truth=sample["verdict"]), verdicts, str(path),
                         frame).drop(columns="truth")
-    risk_sample, risk = risk_audit(conn, spec, frame, metrics.consensus, sample,
-                                   verdict_labels(verdicts), audit.seed)
+    # Like the random audit, the risk audit looks for errors among the labels that count.
+    risk_sample, risk = risk_audit(conn, spec, frame[counted.to_numpy()], metrics.consensus,
+                                   sample, verdict_labels(verdicts), audit.seed)
     risk_sample = categorize(risk_sample.assign(truth=risk_sample["verdict"]), verdicts,
                              str(path), frame).drop(columns="truth")
     judged = categorize(judged_labels(frame, sample, gold, risk_sample), verdicts, str(path),
