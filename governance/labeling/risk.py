@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from cleanlab.multiannotator import get_label_quality_multiannotator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -88,6 +87,9 @@ def label_quality(frame: pd.DataFrame, texts: Mapping[str, str],
     wide = (rows.assign(code=rows["label"].map(index).astype(float))
             .pivot(index="item", columns="annotator", values="code")
             .reindex(index=items, columns=annotators))
+    # cleanlab on first use: every step process loads the code location, few score labels.
+    from cleanlab.multiannotator import get_label_quality_multiannotator
+
     probs = out_of_fold_probabilities([texts.get(i, "") for i in items],
                                       [consensus.get(i) for i in items], label_set, seed, folds)
     with warnings.catch_warnings():
