@@ -12,7 +12,7 @@ from governance.drift.refresh import RefreshLedger
 from governance.holds import HoldBook
 from governance.incidents.book import IncidentBook
 from governance.rawstore import RawStore
-from governance.reporting.labeling import labeling_rows, vendor_spend
+from governance.reporting.labeling import labeling_rows, vendor_spend, week_proposals
 from governance.reporting.model import RunOutcome, SloEvaluation, WeeklyReport
 from governance.reporting.operations import flows, headline, operations
 from governance.reporting.period import Period
@@ -46,6 +46,7 @@ def build_report(data_dir: Path, contracts: list[DatasetContract], period: Perio
             flows=tuple(flow), quality=tuple(quality), worst_rules=tuple(worst_rules(conn, period)),
             privacy=privacy(conn, contracts, period, raw, holds, entries),
             labeling=tuple(labeling), vendors=tuple(vendor_spend(conn, period)),
-            operations=operations(conn, period, incidents, requests))
+            operations=operations(conn, period, incidents, requests),
+            proposals=tuple(week_proposals(conn, contracts, period)))
     return replace(report, risks=tuple(
-        risks(period, contracts, incidents, quality, labeling)))
+        risks(period, contracts, incidents, quality, labeling, list(report.proposals))))

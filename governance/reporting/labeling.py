@@ -7,8 +7,9 @@ import duckdb
 
 from governance.contracts import DatasetContract
 from governance.identifiers import qualified
+from governance.labeling.feedback import guideline_proposals
 from governance.labeling.spec import labeling_spec
-from governance.reporting.model import LabelingRow, VendorSpend
+from governance.reporting.model import GuidelineProposal, LabelingRow, VendorSpend
 from governance.reporting.period import Period, utc_naive
 from governance.reporting.sql import rows
 from governance.tables import ADJUDICATION_QUEUE
@@ -67,3 +68,24 @@ def vendor_spend(conn: duckdb.DuckDBPyConnection, period: Period) -> list[Vendor
                  [utc_naive(period.start), utc_naive(period.as_of)])
     return [VendorSpend(ds, vendor, float(spend or 0), int(n or 0))
             for ds, vendor, spend, n in found]
+
+
+def week_proposals(conn: duckdb.DuckDBPyConnection, contracts: list[DatasetContract],
+                   period: Period) -> list[GuidelineProposal]:
+    """Guideline-change proposals of the batches measured in the week, most errors first."""
+    out = []
+    window = [utc_naive(period.start), utc_naive(period.as_of)]
+    for contract in contracts:
+        if labeling_spec(contract) is None:
+            continue
+        versions = rows(conn, "SELECT version FROM main.labeling_batches WHERE dataset = ? "
+                        "AND measured_at > ? AND measured_at <= ? ORDER BY version",
+                        [contract.name, *window])
+        for (version,) in versions:
+            out += [GuidelineProposal(
+                contract.name, version, p["label_a"], p["label_b"], p["rule"],
+                int(p["errors"]), float(p["share"]),
+                len([a for a in str(p["annotators"]).split(",") if a.strip()]),
+                p["guidelines_version"])
+                for p in guideline_proposals(conn, contract.name, version)]
+    return out

@@ -173,10 +173,25 @@ class Operations:
 
 
 @dataclass(frozen=True)
+class GuidelineProposal:
+    """A guideline-change proposal drafted for a batch measured in the week."""
+
+    dataset: str
+    version: str
+    label_a: str
+    label_b: str
+    rule: str
+    errors: int
+    share: float
+    annotators: int
+    guidelines_version: str
+
+
+@dataclass(frozen=True)
 class Risk:
     """One risk or decision needed, with who owns it."""
 
-    kind: str        # "incident", "quality", "budget", "waiver"
+    kind: str        # "incident", "quality", "budget", "waiver", "guideline"
     subject: str     # dataset, incident id
     detail: str
     owner: str
@@ -196,6 +211,7 @@ class WeeklyReport:
     vendors: tuple[VendorSpend, ...]
     operations: Operations
     risks: tuple[Risk, ...] = field(default=())
+    proposals: tuple[GuidelineProposal, ...] = field(default=())
 
     def headline_json(self) -> dict[str, Any]:
         """The headline as `--json` prints it (None where not measured)."""

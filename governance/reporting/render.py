@@ -52,6 +52,8 @@ def _env() -> Environment:
     env = Environment(loader=FunctionLoader(_load), undefined=StrictUndefined,
                       autoescape=False, keep_trailing_newline=True)
     env.globals.update(pct=pct, pct2=_pct2, num=_num, secs=_secs, money=_money, NM=NOT_MEASURED)
+    # A "|" inside a cell (a guideline heading such as "billing | shipping") ends the cell.
+    env.filters["cell"] = lambda value: str(value).replace("|", "\\|")
     return env
 
 

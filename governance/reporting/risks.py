@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from governance.contracts import DatasetContract
 from governance.incidents.model import HIGH, WAIVED, Incident
-from governance.reporting.model import LabelingRow, QualityRow, Risk
+from governance.reporting.model import GuidelineProposal, LabelingRow, QualityRow, Risk
 from governance.reporting.period import WAIVER_AHEAD, Period
 
 
 def risks(period: Period, contracts: list[DatasetContract], incidents: list[Incident],
-          quality: list[QualityRow], labeling: list[LabelingRow]) -> list[Risk]:
-    """Every risk the rules find, incidents first, then quality, budgets and waivers."""
+          quality: list[QualityRow], labeling: list[LabelingRow],
+          proposals: list[GuidelineProposal] | None = None) -> list[Risk]:
+    """Every risk the rules find: incidents, quality, budgets, waivers, guideline changes."""
     owners = {c.name: c.owner_team for c in contracts}
     out = [Risk("incident", i.id, f"{i.dataset}: {i.key} ({i.type}, {i.state} since "
                 f"{i.opened_at:%Y-%m-%d}); versions {', '.join(i.versions) or '-'}", i.owner)
@@ -29,4 +30,10 @@ def risks(period: Period, contracts: list[DatasetContract], incidents: list[Inci
             for i in sorted(incidents, key=lambda i: i.id)
             if i.state == WAIVED and i.waived_until is not None
             and period.as_of < i.waived_until <= period.as_of + WAIVER_AHEAD]
+    # A drafted guideline change needs the labeling program owner's decision.
+    out += [Risk("guideline", f"{p.dataset} {p.version}", f"decide on clarifying rule "
+                 f"\"{p.rule}\": {p.label_a}/{p.label_b} holds {p.errors} errors "
+                 f"({p.share:.0%}) by {p.annotators} annotators (guidelines "
+                 f"{p.guidelines_version})", owners.get(p.dataset, "-"))
+            for p in proposals or []]
     return out

@@ -34,6 +34,7 @@ from governance.reporting.period import period_for
 from governance.reporting.render import render
 from governance.reporting.send import send_report
 from governance.settings import TIMEZONE_ENV, Layout
+from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR, REPO
 
 BIN = Path(sys.executable).parent
@@ -159,6 +160,21 @@ def test_demo_report_headline_recomputed_with_sql(demo, tmp_path):
     assert (figures["incidents_opened"], figures["incidents_resolved"]) == (opened, resolved)
     markdown = (tmp_path / "a" / f"{name}.md").read_text()
     assert "| Versions received | 7 |" in markdown and "| Blocked | 4 |" in markdown
+    # Guideline-change proposals of the week's labeling batches, each a decision to take.
+    with open_warehouse(Layout(demo.data_dir)).reader() as conn:
+        proposals = conn.execute(
+            "SELECT p.version, p.label_a, p.label_b, p.errors FROM main.guideline_proposals p "
+            "JOIN main.labeling_batches b USING (dataset, version) WHERE b.measured_at > ? "
+            "AND b.measured_at <= ? ORDER BY p.version",
+            [(as_of - timedelta(days=7)).replace(tzinfo=None),
+             as_of.replace(tzinfo=None)]).fetchall()
+    assert [(v, a, b) for v, a, b, _ in proposals] == [("v1", "billing", "shipping"),
+                                                      ("v2", "billing", "shipping")]
+    decisions = [line for line in markdown.splitlines() if line.startswith("| guideline |")]
+    assert len(decisions) == len(proposals)
+    for (version, _, _, errors), line in zip(proposals, decisions, strict=True):
+        assert f"support_ticket_labels {version}" in line and f"holds {errors} errors" in line
+        assert line.endswith("| support-data |")
 
 
 def test_schedule_job_and_materialization(data_dir, instance, monkeypatch, tmp_path):
