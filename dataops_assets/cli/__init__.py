@@ -18,6 +18,7 @@ from dataops_assets.cli import (
     incident,
     ingest,
     portal,
+    qualification,
     redact_text,
     reference,
     refresh_requests,
@@ -32,7 +33,7 @@ from governance.errors import GovernanceError
 
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
-    ingest, reference, scan_pii, retention, hold, audit, export, erase, gold,
+    ingest, reference, scan_pii, retention, hold, audit, export, erase, gold, qualification,
     refresh_requests, incident, redact_text, status, report, sql, backup, restore, demo, contracts,
     portal,
 )

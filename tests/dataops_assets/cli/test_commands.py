@@ -95,6 +95,21 @@ def test_refresh_requests_and_gold_commands(env, demo, tmp_path):
     bad.write_text("ticket,label\nT-000001,billing\n")
     missing = _run(env, "gold", str(bad), "--dataset", "support_ticket_labels")
     assert missing.returncode == 2 and "lacks columns: item_id" in missing.stderr
+    # Qualification answers are scored against the gold answers just stored.
+    answers = demo.source_dir / "support_ticket_labels" / "qualification.csv"
+    taken = _run(env, "qualification", str(answers), "--dataset", "support_ticket_labels")
+    assert taken.returncode == 0, taken.stderr
+    assert "first 20 answers must reach 90%" in taken.stdout
+    assert (Path(env["DATAOPS_DATA_DIR"]) / "labeling" / "support_ticket_labels" /
+            "qualification.csv").read_bytes() == answers.read_bytes()
+    stray = tmp_path / "stray.csv"
+    header, first = answers.read_text().splitlines()[:2]
+    stray.write_text(f"{header}\n{first.replace('T-', 'X-', 1)}\n")
+    refused = _run(env, "qualification", str(stray), "--dataset", "support_ticket_labels")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert str(stray) in refused.stderr
+    assert (Path(env["DATAOPS_DATA_DIR"]) / "labeling" / "support_ticket_labels" /
+            "qualification.csv").read_bytes() == answers.read_bytes()  # nothing replaced
 
 
 def test_ingest_exit_codes_and_json_for_blocked_and_failed_versions(env, tmp_path):
