@@ -7,11 +7,10 @@ state gives the same bytes and datasheets diff cleanly in review.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from jinja2 import Environment
 from markdown_it import MarkdownIt
 
 from governance.atomic import atomic_write_text
@@ -19,6 +18,7 @@ from governance.charts import bar_chart, line_chart
 from governance.datasheet.facts import NOT_PROVIDED, VersionFacts
 from governance.identifiers import check_dataset_name, check_version
 from governance.tables import version_number
+from governance.templating import package_environment
 
 # Shipped inside the package (governance/datasheet/templates/), so a wheel install finds them.
 TEMPLATES_PACKAGE = "governance.datasheet"
@@ -37,14 +37,8 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _load_template(name: str) -> str | None:
-    resource = resources.files(TEMPLATES_PACKAGE) / "templates" / name
-    return resource.read_text("utf-8") if resource.is_file() else None
-
-
 def _env() -> Environment:
-    env = Environment(loader=FunctionLoader(_load_template), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True, trim_blocks=False)
+    env = package_environment(TEMPLATES_PACKAGE)
     env.globals.update(pct=_pct, num=_num, NP=NOT_PROVIDED)
     return env
 

@@ -13,15 +13,15 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from jinja2 import Environment
 
 from governance.contracts import DatasetContract
 from governance.datasheet.render import html_page
 from governance.incidents.model import WAIVED, Incident, IncidentEvent
 from governance.lineage import CHAIN, stage_edges
+from governance.templating import package_environment
 
 TEMPLATES_PACKAGE = "governance.incidents"
 NOT_YET = "not yet"
@@ -276,14 +276,8 @@ def context(facts: PostmortemFacts) -> dict[str, Any]:
     }
 
 
-def _load_template(name: str) -> str | None:
-    resource = resources.files(TEMPLATES_PACKAGE) / "templates" / name
-    return resource.read_text("utf-8") if resource.is_file() else None
-
-
 def _env() -> Environment:
-    env = Environment(loader=FunctionLoader(_load_template), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True)
+    env = package_environment(TEMPLATES_PACKAGE)
     env.filters.update(t=md_text, num=_num)
     env.globals.update(stamp=stamp, NOT_YET=NOT_YET)
     return env

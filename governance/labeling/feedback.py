@@ -8,12 +8,11 @@ heading; they never hold item text, which may be personal.
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from jinja2 import Environment
 
 from governance.atomic import atomic_write_text
 from governance.identifiers import check_version, quote_ident
@@ -36,6 +35,7 @@ from governance.tables import (
     LABELING_REVIEWERS,
     LABELING_VENDORS,
 )
+from governance.templating import package_environment
 
 TEMPLATES_PACKAGE = "governance.labeling"
 TOP_CONFUSIONS = 5
@@ -47,14 +47,8 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def _load_template(name: str) -> str | None:
-    resource = resources.files(TEMPLATES_PACKAGE) / "templates" / name
-    return resource.read_text("utf-8") if resource.is_file() else None
-
-
 def _env() -> Environment:
-    env = Environment(loader=FunctionLoader(_load_template), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True)
+    env = package_environment(TEMPLATES_PACKAGE)
     env.globals.update(pct=_pct)
     return env
 

@@ -4,14 +4,14 @@ is read and every list is already sorted, so the same report gives the same byte
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from jinja2 import Environment
 
 from governance.charts import bar_chart, grouped_bar_chart
 from governance.datasheet.render import html_page, write_text
 from governance.reporting.model import NOT_MEASURED, WeeklyReport
+from governance.templating import package_environment
 
 TEMPLATES_PACKAGE = "governance.reporting"
 _CHARTS_MARK = "<!-- charts -->"
@@ -43,14 +43,8 @@ def _money(value: float | None, currency: str) -> str:
     return NOT_MEASURED if value is None else f"{value:.3f} {currency}".strip()
 
 
-def _load(name: str) -> str | None:
-    resource = resources.files(TEMPLATES_PACKAGE) / "templates" / name
-    return resource.read_text("utf-8") if resource.is_file() else None
-
-
 def _env() -> Environment:
-    env = Environment(loader=FunctionLoader(_load), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True)
+    env = package_environment(TEMPLATES_PACKAGE)
     env.globals.update(pct=pct, pct2=_pct2, num=_num, secs=_secs, money=_money, NM=NOT_MEASURED)
     # A "|" inside a cell (a guideline heading such as "billing | shipping") ends the cell.
     env.filters["cell"] = lambda value: str(value).replace("|", "\\|")
