@@ -12,6 +12,9 @@ from governance.contracts import DatasetContract, load_contracts
 from governance.defaults import default_contracts_dir
 from governance.warehouse import EMBEDDED, WAREHOUSE_ENV
 
+# The local SMTP server fixture (`smtp`) for tests that send mail.
+pytest_plugins = ["tests.smtp"]
+
 TEST_WAREHOUSE_ENV = "DATAOPS_TEST_WAREHOUSE"
 
 REPO = Path(__file__).resolve().parent.parent

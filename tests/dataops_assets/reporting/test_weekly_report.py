@@ -6,17 +6,14 @@ from __future__ import annotations
 import email
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from dataops_assets.cli import main
 from dataops_assets.definitions import build_definitions
@@ -201,30 +198,6 @@ def test_schedule_job_and_materialization(data_dir, instance, monkeypatch, tmp_p
         build_definitions(CONTRACTS_DIR, data_dir)
 
 
-class _Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[_Mailbox, int]]:
-    """A local SMTP server on a free port."""
-    mailbox = _Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
-
-
 def test_sent_once_to_each_announcement_address(data_dir, smtp, tmp_path):
     mailbox, port = smtp
     contracts = load_contracts(CONTRACTS_DIR)
@@ -235,9 +208,9 @@ def test_sent_once_to_each_announcement_address(data_dir, smtp, tmp_path):
     sent = send_report(Notifier(outbox, SmtpSettings("127.0.0.1", port)), report, page,
                        contracts, datetime(2026, 3, 9, 8, tzinfo=UTC))
     assert [d.status for d in sent] == ["sent", "sent"]
-    assert sorted(r for rcpt, _ in mailbox.messages for r in rcpt) == [
+    assert sorted(r for _, rcpt, _ in mailbox.messages for r in rcpt) == [
         "credit-data-reports@example.com", "support-data-reports@example.com"]
-    for _, content in mailbox.messages:
+    for _, _, content in mailbox.messages:
         mail = email.message_from_bytes(content, policy=policy.default)
         assert "0 received, 0 delivered, 0 blocked, 0 failed" in mail["Subject"]
         assert "First-pass yield not measured" in mail.get_body(("plain",)).get_content()
