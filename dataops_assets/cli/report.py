@@ -47,7 +47,8 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     sent = (send_report(notifier_from_env(data_dir), report, page, contracts, datetime.now(UTC))
             if args.send else [])
     if args.json:
-        print(json.dumps(report.headline_json(), indent=2))
+        print(json.dumps({**report.headline_json(), "sections": report.sections_json()},
+                         indent=2))
         return 0
     h = report.headline
     print(f"{report.period.name}: {h.received} received, {h.delivered} delivered, "

@@ -6,7 +6,7 @@ Every list is sorted where it is built, so the same state gives the same report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -223,3 +223,15 @@ class WeeklyReport:
                 "incidents_opened": self.operations.incidents_opened,
                 "incidents_resolved": self.operations.incidents_resolved,
                 "risks": len(self.risks)}
+
+    def sections_json(self) -> dict[str, Any]:
+        """Every section's figures, as `--json` prints them under "sections"."""
+        return {"flows": [asdict(f) for f in self.flows],
+                "quality": [asdict(q) for q in self.quality],
+                "worst_rules": [asdict(w) for w in self.worst_rules],
+                "privacy": asdict(self.privacy),
+                "labeling": [asdict(row) for row in self.labeling],
+                "vendors": [asdict(v) for v in self.vendors],
+                "operations": asdict(self.operations),
+                "proposals": [asdict(g) for g in self.proposals],
+                "risks": [asdict(r) for r in self.risks]}

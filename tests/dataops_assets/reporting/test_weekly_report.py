@@ -172,6 +172,7 @@ def test_demo_report_headline_recomputed_with_sql(demo, tmp_path):
     for (version, _, _, errors), line in zip(proposals, decisions, strict=True):
         assert f"support_ticket_labels {version}" in line and f"holds {errors} errors" in line
         assert line.endswith("| support-data |")
+    _sections_recomputed_with_sql(demo, figures["sections"], as_of)
 
 
 def test_schedule_job_and_materialization(data_dir, instance, monkeypatch, tmp_path):
@@ -237,3 +238,70 @@ def test_cli_refuses_a_missing_data_directory(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip()
     assert "there is no data directory" in err and len(err.splitlines()) == 1
     assert not RawStore(tmp_path / "nowhere" / "raw").root.exists()
+
+
+def _sections_recomputed_with_sql(demo, s: dict, as_of: datetime) -> None:
+    """Each section's figures on the demo, recomputed here with SQL of the test's own."""
+    week = [(as_of - timedelta(days=7)).replace(tzinfo=None), as_of.replace(tzinfo=None)]
+    with open_warehouse(Layout(demo.data_dir)).reader() as conn:
+        def sql(query: str, params: list | None = None) -> list[tuple]:
+            return conn.execute(query, params or []).fetchall()
+
+        # Quality: the mean dataset-level value of each share dimension measured this week.
+        quality = {(d, m): v for d, m, v in sql(
+            "SELECT dataset, dimension, avg(value) FROM quality_metrics WHERE \"column\" = '*' "
+            "AND dimension IN ('completeness', 'validity', 'uniqueness', 'consistency', "
+            "'accuracy') AND measured_at > ? AND measured_at <= ? GROUP BY ALL", week)}
+        assert {(q["dataset"], q["dimension"]): q["this_week"] for q in s["quality"]} == \
+            pytest.approx(quality)
+        # Check families that failed most: failing rows and versions per check.
+        failing = {(d, c): (n, v) for d, c, n, v in sql(
+            "SELECT dataset, check_name, sum(failures), count(DISTINCT version) FROM "
+            "check_results WHERE NOT passed AND evaluated_at > ? AND evaluated_at <= ? "
+            "GROUP BY ALL", week)}
+        assert s["worst_rules"]
+        for w in s["worst_rules"]:
+            assert failing[(w["dataset"], w["check"])] == (w["failures"], w["versions"])
+        # Privacy: undeclared personal data found by the scans of the week.
+        undeclared = sorted(
+            (ds, v, c) for ds in ("support_tickets", "loan_applications")
+            for v, c in sql(f'SELECT _version, column_name FROM "{ds}".pii_findings WHERE '
+                            "detected_personal AND NOT declared_personal AND scanned_at > ? "
+                            "AND scanned_at <= ?", week))
+        assert sorted((u["dataset"], u["version"], u["column"])
+                      for u in s["privacy"]["undeclared"]) == undeclared
+        # The demo erases nobody: the ledger of erasures is not even created.
+        assert not sql("SELECT 1 FROM information_schema.tables WHERE table_name = "
+                       "'erasure_tombstones'")
+        assert s["privacy"]["erasures"] == 0
+        # Labeling: the week's batches, their size, cost per item and audited accuracy.
+        (batches, items, labels, cost, audit), = sql(
+            "SELECT count(*), sum(items), sum(labels), sum(total_cost) / sum(items), "
+            "sum(audit_accuracy * audited) / sum(audited) FROM labeling_batches WHERE "
+            "dataset = 'support_ticket_labels' AND measured_at > ? AND measured_at <= ?", week)
+        [row] = s["labeling"]
+        assert (row["batches"], row["items"], row["labels"]) == (batches, items, labels)
+        assert (row["cost_per_item"], row["audit_accuracy"]) == pytest.approx((cost, audit))
+        (backlog,), = sql('SELECT count(*) FROM "support_ticket_labels".adjudication_queue')
+        assert row["adjudication_backlog"] == backlog
+        # Spend per vendor over the batches measured this week.
+        spend = {v: (total, n) for v, total, n in sql(
+            "SELECT vendor, sum(total_cost), sum(labels) FROM labeling_vendors WHERE "
+            "(dataset, version) IN (SELECT (dataset, version) FROM labeling_batches WHERE "
+            "measured_at > ? AND measured_at <= ?) GROUP BY ALL", week)}
+        assert {v["vendor"] for v in s["vendors"]} == set(spend)
+        for v in s["vendors"]:
+            assert (v["spend"], v["labels"]) == pytest.approx(spend[v["vendor"]])
+        # Drift: versions whose dataset drifted this week.
+        (drifted,), = sql("SELECT count(*) FROM drift_summary WHERE dataset_drift AND "
+                          "measured_at > ? AND measured_at <= ?", week)
+        assert s["operations"]["drifted_versions"] == drifted
+    store = sqlite3.connect(Layout(demo.data_dir).incidents_db)
+    (active,), = store.execute("SELECT count(*) FROM incidents WHERE state IN "
+                               "('open', 'acknowledged', 'assigned')").fetchall()
+    assert s["operations"]["incidents_active"] == active
+    # Risks: every open high-severity incident is one, owned by its owner team.
+    high = store.execute("SELECT id, owner FROM incidents WHERE severity = 'high' AND state "
+                         "IN ('open', 'acknowledged', 'assigned') ORDER BY id").fetchall()
+    assert [(r["subject"], r["owner"]) for r in s["risks"] if r["kind"] == "incident"] == \
+        [tuple(x) for x in high]
