@@ -20,11 +20,15 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from dataops_assets.definitions import build_definitions
+from dataops_assets.keys import datasheet_job_name
+from dataops_assets.portal.resources import PORTAL_URL_ENV
 from governance.settings import datasheets_dir_for
-from tests.conftest import REPO
+from tests.conftest import CONTRACTS_DIR, REPO
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -164,7 +168,13 @@ def test_refresh_request_and_vendor_scorecard_in_the_ui(ui, page):
     page.get_by_text("labeling_gold_accuracy").first.wait_for()
 
 
-def test_datasheet_asset_links_to_its_portal_page(ui, portal, page):
+def test_datasheet_asset_links_to_its_portal_page(demo, ui, portal, page):
+    # The overview shows the latest datasheet run, and other tests regenerate other
+    # versions of the session's demo: make v2's the latest, linking to this portal.
+    with mock.patch.dict(os.environ, {PORTAL_URL_ENV: portal}):
+        defs = build_definitions(CONTRACTS_DIR, demo.data_dir)
+        assert defs.resolve_job_def(datasheet_job_name("loan_applications")).execute_in_process(
+            instance=demo.instance, partition_key="v2").success
     page.goto(f"{ui}/assets/loan_applications/datasheet?view=overview")
     expected = f"{portal}/datasets/loan_applications/v2/"  # the latest version's page
     link = page.locator(f'a[href="{expected}"]').first

@@ -15,7 +15,7 @@ from tests.dataops_assets.conftest import DemoRun
 
 # Columns that hold the time a row was written: they differ between any two runs.
 _CLOCK = {"measured_at", "evaluated_at", "quarantined_at", "scanned_at", "executed_at",
-          "erased_at"}
+          "erased_at", "triggered_at"}
 DATASETS = ("support_tickets", "loan_applications", "support_ticket_labels")
 
 
