@@ -61,8 +61,12 @@ CHECK_ARRIVAL = "arrival_on_schedule"             # on <ds>/intake
 CHECK_LABELING_TURNAROUND = "labeling_turnaround_p90"  # on <ds>/labeling
 CHECK_LABELING_THROUGHPUT = "labeling_throughput"      # on <ds>/labeling
 CHECK_LABELING_COST = "labeling_cost_per_item"         # on <ds>/labeling
-SERVICE_LEVEL_CHECKS = (CHECK_LATENCY, CHECK_AVAILABILITY, CHECK_ARRIVAL,
-                        CHECK_LABELING_TURNAROUND, CHECK_LABELING_THROUGHPUT, CHECK_LABELING_COST)
+# Each service-level check and the stage whose asset it is declared on.
+SERVICE_LEVEL_CHECK_STAGES = {
+    CHECK_LATENCY: DELIVERED, CHECK_AVAILABILITY: DELIVERED, CHECK_ARRIVAL: INTAKE,
+    CHECK_LABELING_TURNAROUND: LABELING, CHECK_LABELING_THROUGHPUT: LABELING,
+    CHECK_LABELING_COST: LABELING}
+SERVICE_LEVEL_CHECKS = tuple(SERVICE_LEVEL_CHECK_STAGES)
 # Metadata every service-level check result carries (the incident sensor reads them): the
 # contract's SLO name, observed value and target in `slo/unit` (s, labels/h or a currency),
 # the contract's severity, and the error budget's remaining share over the window.

@@ -7,35 +7,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import (
-    AssetCheckExecutionRecordStatus as Status,
-)
 
 from dataops_assets.keys import (
-    CHECK_ARRIVAL,
-    CHECK_AVAILABILITY,
-    CHECK_LABELING_COST,
-    CHECK_LABELING_THROUGHPUT,
-    CHECK_LABELING_TURNAROUND,
-    CHECK_LATENCY,
-    LABELING,
-    META_SLO_COUNTED,
     META_SLO_NAME,
+    SERVICE_LEVEL_CHECK_STAGES,
     TAG_PARTITION,
     job_name,
     stage_key,
 )
 from dataops_assets.outcomes import VersionOutcome, outcome_from_events
+from dataops_assets.service_levels.history import counted_evaluations
 from governance.contracts import DatasetContract
 from governance.reporting.model import RunOutcome, SloEvaluation
-from governance.stages import DELIVERED, INTAKE
 
 _FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
-_HISTORY = 10_000
-# Which asset each service-level check is declared on (dataops_assets/service_levels/).
-_CHECK_STAGE = {CHECK_LATENCY: DELIVERED, CHECK_AVAILABILITY: DELIVERED, CHECK_ARRIVAL: INTAKE,
-                CHECK_LABELING_TURNAROUND: LABELING, CHECK_LABELING_THROUGHPUT: LABELING,
-                CHECK_LABELING_COST: LABELING}
 
 
 def _outcome(instance: dg.DagsterInstance, dataset: str, run: dg.DagsterRun) -> VersionOutcome:
@@ -73,21 +58,12 @@ def slo_evaluations(instance: dg.DagsterInstance,
     """Every counted evaluation of each dataset's service-level checks, oldest first."""
     out = []
     for contract in contracts:
-        for check, stage in _CHECK_STAGE.items():
+        for check, stage in SERVICE_LEVEL_CHECK_STAGES.items():
             key = dg.AssetCheckKey(stage_key(contract.name, stage), check)
-            for record in instance.event_log_storage.get_asset_check_execution_history(
-                    key, limit=_HISTORY, status={Status.SUCCEEDED, Status.FAILED}):
-                entry = record.event
-                evaluation = entry.asset_check_evaluation if entry is not None else None
-                if evaluation is None or not evaluation.partition:
-                    continue
-                meta = evaluation.metadata
-                counted = meta.get(META_SLO_COUNTED)
+            for evaluation, meta in counted_evaluations(instance, key):
                 name = meta.get(META_SLO_NAME)
-                if (counted is not None and not counted.value) or name is None:
+                if name is None:
                     continue
                 out.append(SloEvaluation(contract.name, check, str(name.value),
-                                         evaluation.partition,
-                                         datetime.fromtimestamp(entry.timestamp, UTC),
-                                         evaluation.passed))
+                                         evaluation.version, evaluation.at, evaluation.passed))
     return sorted(out, key=lambda e: (e.at, e.dataset, e.check, e.version))

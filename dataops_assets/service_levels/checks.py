@@ -13,9 +13,6 @@ import warnings
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import (
-    AssetCheckExecutionRecordStatus as Status,
-)
 
 from dataops_assets.keys import (
     CHECK_ARRIVAL,
@@ -37,6 +34,7 @@ from dataops_assets.keys import (
     stage_key,
 )
 from dataops_assets.resources import DataStore, WarehouseResource
+from dataops_assets.service_levels.history import counted_evaluations
 from governance.contracts import DatasetContract
 from governance.labeling.spec import (
     COST_PER_ITEM,
@@ -69,7 +67,6 @@ from governance.stages import DELIVERED, INTAKE, VALIDATED
 _NOT_BLOCKING = (" Never blocks: the version is already delivered (or the batch already "
                  "arrived), and holding back later stages would only make the next one late "
                  "too. A breach counts against the error budget and opens an incident.")
-_HISTORY = 10_000  # check evaluations read for the error budget (newest first)
 
 
 def _arrived(store: DataStore, dataset: str, version: str) -> datetime:
@@ -87,24 +84,6 @@ def _materialized_at(instance: dg.DagsterInstance, key: dg.AssetKey, version: st
     return datetime.fromtimestamp(result.records[0].timestamp, UTC)
 
 
-def _history(instance: dg.DagsterInstance, key: dg.AssetCheckKey) -> list[Evaluation]:
-    """Earlier counted evaluations of a check, from the instance's check history."""
-    out = []
-    records = instance.event_log_storage.get_asset_check_execution_history(
-        key, limit=_HISTORY, status={Status.SUCCEEDED, Status.FAILED})
-    for record in records:
-        entry = record.event
-        evaluation = entry.asset_check_evaluation if entry is not None else None
-        if evaluation is None or not evaluation.partition:
-            continue
-        counted = evaluation.metadata.get(META_SLO_COUNTED)
-        if counted is not None and not counted.value:
-            continue
-        out.append(Evaluation(evaluation.partition,
-                              datetime.fromtimestamp(entry.timestamp, UTC), evaluation.passed))
-    return out
-
-
 def _result(context: dg.AssetCheckExecutionContext, check: str, slo: str,
             levels: ServiceLevels, m: Measurement | None, now: datetime,
             shown: dict[str, float], text: str) -> dg.AssetCheckResult:
@@ -113,7 +92,7 @@ def _result(context: dg.AssetCheckExecutionContext, check: str, slo: str,
     severity = (dg.AssetCheckSeverity.ERROR if objective.severity == ERROR
                 else dg.AssetCheckSeverity.WARN)
     key = dg.AssetCheckKey(context.check_specs[0].asset_key, check)
-    history = _history(context.instance, key)
+    history = [e for e, _ in counted_evaluations(context.instance, key)]
     version = context.partition_key
     if m is not None:
         history.append(Evaluation(version, now, m.passed))

@@ -28,6 +28,7 @@ from governance.atomic import atomic_write_text, fsync_dir
 from governance.audit_sign import Checkpoint
 from governance.audit_verify import TrailReport
 from governance.contracts import DatasetContract
+from governance.datasheet.render import write_text
 from governance.errors import GovernanceError
 from governance.portal.documents import (
     Page,
@@ -227,8 +228,8 @@ def build_portal(portal_dir: Path, documents_dir: Path, layout: Layout,
                                                now)
             docs = build_dir / DOCS
             for page in pages:
-                atomic_write_text_mkdir(docs / page.path, page.text)
-            atomic_write_text_mkdir(docs / "assets" / "portal.css", _CSS)
+                write_text(docs / page.path, page.text)
+            write_text(docs / "assets" / "portal.css", _CSS)
             atomic_write_text(build_dir / "mkdocs.yml",
                               yaml.safe_dump(config(base_url, nav), sort_keys=False))
             _mkdocs_build(build_dir / "mkdocs.yml")
@@ -243,9 +244,3 @@ def build_portal(portal_dir: Path, documents_dir: Path, layout: Layout,
         _swap(portal_dir, build_dir)
         _prune(portal_dir)
     return PortalBuild(site_dir(portal_dir), len(pages), time.monotonic() - started, report)
-
-
-def atomic_write_text_mkdir(path: Path, text: str) -> None:
-    """Write a text file atomically, creating its folder first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, text)
