@@ -102,6 +102,10 @@ class Layout:
         """The labeling program's gold answers (item and correct label), as CSV."""
         return self.data_dir / "labeling" / check_dataset_name(dataset) / "gold.csv"
 
+    def qualification_file(self, dataset: str) -> Path:
+        """Annotators' qualification answers (annotator, item, label, at), beside the gold."""
+        return self.gold_file(dataset).parent / "qualification.csv"
+
     def reference_file(self, dataset: str, version: str) -> Path:
         """The audited reference sample of one version (key plus verified values), as CSV."""
         return (self.data_dir / "reference" / check_dataset_name(dataset)

@@ -25,7 +25,6 @@ from governance.labeling.qualification import (
     counted_labels,
     exclusions,
     load_qualification,
-    qualification_file,
     qualify,
     retraining,
 )
@@ -157,7 +156,7 @@ def measure_batch(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     gold = load_answers(layout.gold_file(contract.name), spec)
     status, counted = None, pd.Series(True, index=frame.index)
     if spec.qualification is not None:
-        answers = load_qualification(qualification_file(layout.gold_file(contract.name)),
+        answers = load_qualification(layout.qualification_file(contract.name),
                                      spec, gold)
         status = qualify(answers, gold, spec.qualification,
                          list(frame["annotator"].astype(str).unique()))

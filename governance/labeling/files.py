@@ -7,7 +7,7 @@ from pathlib import Path
 
 from governance.contracts import DatasetContract
 from governance.errors import IntakeError
-from governance.labeling.qualification import AT_COLUMN, load_qualification, qualification_file
+from governance.labeling.qualification import AT_COLUMN, load_qualification
 from governance.labeling.spec import LabelingSpec
 from governance.labeling.verdicts import load_verdicts
 from governance.reference import store_csv
@@ -38,7 +38,7 @@ def save_qualification(layout: Layout, contract: DatasetContract, spec: Labeling
                           f"against; store them first with `dataops gold ... --dataset "
                           f"{contract.name}`")
     load_qualification(source, spec, gold)  # a stray item or label is refused before storing
-    return store_csv(source, qualification_file(layout.gold_file(contract.name)),
+    return store_csv(source, layout.qualification_file(contract.name),
                      [spec.column("annotator"), spec.column("item"), spec.column("label"),
                       AT_COLUMN])
 

@@ -48,11 +48,6 @@ RETRAINING_COLUMNS = ("annotator", "vendor", "reason", "guidelines_version")
 ANSWER_COLUMNS = ("annotator", "item", "label", "at")
 
 
-def qualification_file(gold_file: Path) -> Path:
-    """Where a program's qualification answers live: beside its gold answers."""
-    return gold_file.parent / "qualification.csv"
-
-
 def load_qualification(path: Path, spec: LabelingSpec, gold: Mapping[str, str],
                        shown: str | None = None) -> pd.DataFrame:
     """Read and check a qualification file (ANSWER_COLUMNS); a missing file means none yet."""
