@@ -15,9 +15,11 @@ from dataops_assets.drift import definitions as drift
 from dataops_assets.incidents import definitions as incidents
 from dataops_assets.ingestion import definitions as ingestion
 from dataops_assets.labeling import definitions as labeling
+from dataops_assets.planning import definitions as planning
 from dataops_assets.portal import definitions as portal
 from dataops_assets.privacy import definitions as privacy
 from dataops_assets.reporting import definitions as reporting
+from dataops_assets.representation import definitions as representation
 from dataops_assets.resources import build_resources
 from dataops_assets.retention import definitions as retention
 from dataops_assets.service_levels import definitions as service_levels
@@ -26,7 +28,7 @@ from governance.contracts import load_contracts
 from governance.settings import contracts_dir_from_env, data_dir_from_env
 
 CONCERNS = (stages, privacy, drift, labeling, datasheets, ingestion, retention, service_levels,
-            incidents, reporting, portal)
+            incidents, reporting, portal, planning, representation)
 
 
 def build_definitions(contracts_dir: Path, data_dir: Path) -> dg.Definitions:

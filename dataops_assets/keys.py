@@ -26,6 +26,13 @@ INCIDENTS = "incidents"              # observed by the incident sensor (no run)
 PIPELINE_HEALTH = "pipeline_health"  # read from the instance's event log
 STAGE_CHAIN = (INTAKE, CLEANED, VALIDATED, PII_SCAN, DRIFT, DELIVERED)
 LABELING_STAGES = (LABELING, VENDOR_SCORECARD)
+# Planning (dataops_assets/planning/): per annotation dataset, not partitioned; they follow
+# the labeling runs (a sensor) instead of belonging to a version's pipeline run.
+LABELING_BUDGET = "labeling_budget"      # spend to date vs budget, forecast at completion
+VENDOR_COMPARISON = "vendor_comparison"  # every vendor over all batches (and pilots)
+PLANNING_STAGES = (LABELING_BUDGET, VENDOR_COMPARISON)
+# Representation of subgroups per version (dataops_assets/representation/).
+REPRESENTATION = "representation"
 # Assets of a dataset's group that its `<ds>_pipeline` job does not run: the datasheet has
 # its own job, refresh requests run when the drift sensor asks, incidents are observed by
 # the incident sensor and pipeline health is read on its own schedule.
@@ -52,6 +59,8 @@ CHECK_FRESHNESS = "freshness_within_sla"
 CHECK_TARGETS = TARGETS_CHECK
 CHECK_DRIFT_WITHIN = CHECK_DRIFT
 CHECKS_LABELING = LABELING_CHECKS
+CHECK_BUDGET = "labeling_budget_on_track"  # warning: forecast at completion within budget
+CHECK_REPRESENTATION = "representation_within_bounds"  # warning: group shares within bounds
 
 # Service-level checks (dataops_assets/service_levels/checks.py): from the contract's
 # slaProperties (latency, frequency, timeOfAvailability) and labeling targets with units.
@@ -173,6 +182,16 @@ def datasheet_job_name(dataset: str) -> str:
 def default_refresh_job_name(dataset: str) -> str:
     """Name of the default job a drifted version requests (a contract may name another)."""
     return refresh_job_name(dataset)
+
+
+def planning_job_name(dataset: str) -> str:
+    """Name of the job that refreshes an annotation dataset's budget and vendor comparison."""
+    return f"{check_dataset_name(dataset)}_planning"
+
+
+def planning_sensor_name(dataset: str) -> str:
+    """Name of the sensor that refreshes the planning assets after a labeling run."""
+    return f"{check_dataset_name(dataset)}_planning_after_labeling"
 
 
 def landing_sensor_name(dataset: str) -> str:

@@ -1,0 +1,1 @@
+"""The planning concern of the code location."""

@@ -1,0 +1,1 @@
+"""The representation concern of the code location."""

@@ -1,0 +1,1 @@
+"""Capacity, cost and vendor planning for labeling: forecasts with stated uncertainty."""

@@ -1,0 +1,1 @@
+"""Representation of subgroups per version: shares, outcome rates, disparity, drift."""
