@@ -190,6 +190,13 @@ QUALIFICATION_COLUMNS: Columns = (
 RETRAINING_COLUMNS: Columns = (
     *_SHARED_KEY, ("annotator", "VARCHAR"), ("vendor", "VARCHAR"), ("reason", "VARCHAR"),
     ("guidelines_version", "VARCHAR"), ("triggered_at", "TIMESTAMP"))
+# A vendor pilot: every candidate vendor labels the same gold set (`dataops pilot`); one row
+# per pilot, vendor and annotator. Not a dataset version: kept until its dataset goes.
+PILOT_COLUMNS: Columns = (
+    (DATASET_KEY, "VARCHAR"), ("pilot", "VARCHAR"), ("vendor", "VARCHAR"),
+    ("annotator", "VARCHAR"), ("labels", "BIGINT"), ("gold_items", "BIGINT"),
+    ("gold_correct", "BIGINT"), ("active_seconds", "DOUBLE"), ("median_seconds", "DOUBLE"),
+    ("cost", "DOUBLE"), ("measured_at", "TIMESTAMP"))
 DRIFT_RESULT_COLUMNS: Columns = (
     *_SHARED_KEY, ("reference_version", "VARCHAR"), ("column", "VARCHAR"),
     ("kind", "VARCHAR"), ("test", "VARCHAR"), ("statistic", "DOUBLE"), ("p_value", "DOUBLE"),
@@ -287,6 +294,9 @@ TABLES: tuple[Table, ...] = (
     _shared("annotator_retraining", RETRAINING_COLUMNS, "governance.labeling.tables",
             "retraining triggered for a qualified annotator below target, with the "
             "guidelines version to train on"),
+    _shared("labeling_pilots", PILOT_COLUMNS, "governance.planning.pilot",
+            "vendor pilots on one gold set: labels, gold answers right, time and cost per "
+            "vendor and annotator", versioned=False),
     _shared("drift_results", DRIFT_RESULT_COLUMNS, "governance.drift.measure",
             "per-column drift statistics against the reference version"),
     _shared("drift_summary", DRIFT_SUMMARY_COLUMNS, "governance.drift.measure",
@@ -318,6 +328,7 @@ CHECK_RESULTS = _BY_NAME["check_results"].name
 LABELING_BATCHES = _BY_NAME["labeling_batches"].name
 LABELING_ANNOTATORS = _BY_NAME["labeling_annotators"].name
 LABELING_VENDORS = _BY_NAME["labeling_vendors"].name
+LABELING_PILOTS = _BY_NAME["labeling_pilots"].name
 LABELING_PAIRS = _BY_NAME["labeling_pairs"].name
 LABEL_DISTRIBUTION = _BY_NAME["label_distribution"].name
 VENDOR_SCORECARD = _BY_NAME["vendor_scorecard"].name
