@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import os
 import re
 import shutil
@@ -22,7 +21,6 @@ import yaml
 from dataops_assets.cli import main
 from dataops_assets.cli import retention as retention_cli
 from dataops_assets.definitions import build_definitions
-from dataops_assets.demo.run import run_demo
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.runner import run_version
 from governance.audit import AuditLog, audit_path
@@ -53,23 +51,29 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The whole demo in its own data directory, plus one support-tickets batch holding a
-    planted subject whose name, e-mail and phone appear nowhere else."""
+def demo_copy(demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """A copy of the session's demo in its own data directory (and its own Dagster
+    instance), plus one support-tickets batch holding a planted subject whose name, e-mail
+    and phone appear nowhere else. A copy, not a second demo run: a copied data directory
+    acts on itself only (tests/dataops_assets/test_data_dir_copy.py)."""
     root = tmp_path_factory.mktemp("safety")
     data_dir = root / "data"
+    # The senders' files are the senders' copies, not the project's: left out of the copy.
+    shutil.copytree(demo.data_dir, data_dir, symlinks=True,
+                    ignore=shutil.ignore_patterns("demo_source"))
+    shutil.copytree(demo.source_dir, root / "demo_source")
+    # Its own datasheets folder, starting from the session's (which holds the demo's).
+    shutil.copytree(os.environ["DATAOPS_DATASHEETS_DIR"], root / "datasheets")
     mp = pytest.MonkeyPatch()
     mp.setenv("DATAOPS_DATA_DIR", str(data_dir))
-    # Its own datasheets folder: the session's folder holds the shared demo's datasheets.
     mp.setenv("DATAOPS_DATASHEETS_DIR", str(root / "datasheets"))
     (root / "home").mkdir()
     overrides = yaml.safe_load((REPO / "dagster.yaml").read_text())
     with dg.instance_for_test(temp_dir=str(root / "home"), overrides=overrides) as instance:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            run_demo(data_dir, CONTRACTS_DIR, instance)
-        # The demo writes the senders' files into the data directory for convenience; they
-        # are the senders' copies, not the project's, so they are moved out.
-        shutil.move(data_dir / "demo_source", root / "demo_source")
+        for contract in load_contracts(CONTRACTS_DIR):
+            versions = [v.version for v in RawStore(Layout(data_dir).raw_dir).versions(
+                contract.name)]
+            instance.add_dynamic_partitions(f"{contract.name}_versions", versions)
         defs = build_definitions(CONTRACTS_DIR, data_dir)
         source = root / "demo_source" / "support_tickets" / "batch_001.csv"
         with source.open(newline="", encoding="utf-8") as fh:
