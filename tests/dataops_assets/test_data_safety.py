@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from governance.settings import Layout
 from governance.tables import TABLES, registered, table
 from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR, REPO
+from tests.needles import needle_pattern_bytes
 
 NAME = "Zebulon Quartermaine-Ffoulkes"
 EMAIL = "zebulon.quartermaine@planted.example"
@@ -99,7 +99,7 @@ def demo_copy(demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 def _hits(folders: list[Path], needles: list[str]) -> set[tuple[str, str]]:
     """(file, value) for every value found in the bytes of any file under the folders."""
-    pattern = re.compile(b"|".join(re.escape(n.encode("utf-8")) for n in needles))
+    pattern = needle_pattern_bytes(needles)
     found = set()
     for folder in folders:
         for path in folder.rglob("*"):

@@ -26,6 +26,7 @@ from governance.tables import table as registry_entry
 from governance.warehouse import open_warehouse
 from tests.conftest import CONTRACTS_DIR
 from tests.dataops_assets.test_quality_checks import _run_for
+from tests.needles import found, needle_pattern
 
 
 def _evaluation(instance, dataset: str, version: str, stage: str, check: str):
@@ -152,6 +153,6 @@ def test_no_personal_value_leaks_into_storage_logs_or_metadata(demo):
     assert "| Versions received | 7 |" in haystacks["weekly report"]
     assert len(book.list()) >= 14 and "incidents.sqlite:incident_events" in haystacks
     assert sum(len(h) for h in haystacks.values()) > 100_000  # the event log was searched
-    hits = {(name, value) for name, text in haystacks.items() for value in planted
-            if value in text}
+    pattern = needle_pattern(planted)
+    hits = {(name, value) for name, text in haystacks.items() for value in found(pattern, text)}
     assert hits == set(), sorted(hits)[:5]
