@@ -205,7 +205,7 @@ def make_plan(request: PlanRequest, spec: PlanningSpec, labeling: LabelingSpec |
     cost_p90 = float(np.quantile(choice.outcome.cost, 0.9))
     forecast, note = None, ""
     if refresh is None:
-        note = "no labeled dataset named (labeling.labels)"
+        note = "no refresh forecast: no labeled dataset, or no batch yet to size a refresh by"
     elif refresh.cadence is None:
         note = (f"no arrival cadence for {refresh.dataset}: fewer than 4 arrivals over a week "
                 "in the raw store and no frequency in its contract")

@@ -32,8 +32,9 @@ class Sensitivity:
     def to_json(self) -> dict[str, object]:
         """JSON-ready row."""
         return {"factor": self.factor, "change": self.change,
-                "completion_p90_days": round(self.completion_p90_days, 2),
-                "cost_p50": round(self.cost_p50, 2)}
+                # + 0.0 turns a rounded -0.0 into 0.0
+                "completion_p90_days": round(self.completion_p90_days, 2) + 0.0,
+                "cost_p50": round(self.cost_p50, 2) + 0.0}
 
 
 def sensitivity(work: Work, shares: Mapping[str, float], vendors: Mapping[str, VendorCapacity],
