@@ -49,6 +49,7 @@ class Case:
     reviewer: str
     days: float
     cost: float
+    batch: int = 0  # its number in the history
 
 
 def _vendors(headcount: dict[str, int]) -> dict[str, VendorCapacity]:
@@ -94,7 +95,7 @@ def synthetic_cases(seed: int, batches: int = BATCHES) -> list[Case]:
         work = Work(items, 0, REDUNDANCY, audit, adjudicated / items)
         history = History("synthetic", tuple(past))
         if k >= FIRST_FORECAST:
-            cases.append(Case(history, work, shares, vendors, "A", days, cost))
+            cases.append(Case(history, work, shares, vendors, "A", days, cost, k))
         past.append(BatchHistory(f"v{k}", items, labels, 0, adjudicated, audit, cost, None,
                                  rates, {v: round(s * labels) for v, s in shares.items()}))
     return cases
@@ -191,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     _show("held-out half, tuned", score(held, best))
     naive = Bootstrap(draws=args.draws, half_life=None, spread=0.0)
     _show("held-out, plain bootstrap", score(held, naive))
+    # Right after the known changes: B's drop (batch 12) and hires (batch 8), A's newcomer.
+    changed = [c for c in held if c.batch in (8, 9, 12, 13, 16, 17)]
+    _show("held-out, after a change", score(changed, default))
+    _show("held-out, plain, after", score(changed, naive))
     if args.data_dir is not None:
         case = demo_case(args.data_dir)
         if case is None:
