@@ -67,6 +67,10 @@ def build_plan(args: argparse.Namespace) -> Plan:
     return make_plan(request, spec, labeling, history, refresh)
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _money(value: float, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
@@ -78,7 +82,8 @@ def render(data: dict[str, Any]) -> str:
     lines = [
         f"Plan for {data['items']:,} items of {data['dataset']} (from {data['start']}; "
         f"{data['draws']:,} bootstrap draws, seed {data['seed']}; history: "
-        f"{data['history']['batches']} batches, {data['history']['pilots']} pilots)",
+        f"{_count(data['history']['batches'], 'batch', 'batches')}, "
+        f"{_count(data['history']['pilots'], 'pilot', 'pilots')})",
         f"  work      {data['ratings']:,} ratings = {work['batch_items']:,} items incl. "
         f"{work['gold_items']:,} gold x {work['redundancy']} + {work['audit_reviews']:,} "
         f"audit reviews + {work['adjudications']:,.0f} adjudications",
