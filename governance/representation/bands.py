@@ -24,8 +24,8 @@ def band_labels(edges: tuple[int, ...]) -> list[str]:
 
 def completed_years(born: pd.Series, as_of: pd.Series) -> pd.Series:
     """Age in whole years on the as-of date (a birthday on that date counts); NaN if unknown."""
-    born = pd.to_datetime(born, errors="coerce")
-    as_of = pd.to_datetime(as_of, errors="coerce")
+    born = pd.to_datetime(born, errors="coerce", format="mixed")
+    as_of = pd.to_datetime(as_of, errors="coerce", format="mixed")
     years = as_of.dt.year - born.dt.year
     # Not yet had this year's birthday: month and day before the birth's (Feb 29 births
     # turn a year older on Mar 1 in common years).

@@ -90,7 +90,8 @@ def withheld_members(counts: Mapping[str, int], k: int) -> set[str]:
     return withheld
 
 
-def _other_shown(counts: Mapping[str, int], withheld: set[str], k: int) -> bool:
+def other_shown(counts: Mapping[str, int], withheld: set[str], k: int) -> bool:
+    """Whether the withheld members' combined row may be shown (two or more, k rows)."""
     return len(withheld) >= 2 and sum(counts[m] for m in withheld) >= k
 
 
@@ -140,7 +141,7 @@ def group_figures(name: str, members: pd.Series, k: int, outcome: pd.Series | No
                 row["parity_difference"] = rate - ref_rate
                 row["disparate_impact"] = rate / ref_rate if ref_rate > 0 else None
         out.append(MemberFigures(**row))
-    if _other_shown(counts, withheld, k):
+    if other_shown(counts, withheld, k):
         n = sum(counts[m] for m in withheld)
         out.append(MemberFigures(OTHER, n, n / total, *wilson(n, total), merged=len(withheld)))
     small = sum(1 for n in counts.values() if n < k)
