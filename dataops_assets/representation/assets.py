@@ -10,7 +10,7 @@ from governance.contracts import DatasetContract
 from governance.representation.figures import GroupFigures
 from governance.representation.spec import RepresentationSpec
 from governance.representation.store import Measured, measure, write
-from governance.stages import VALIDATED
+from governance.stages import CLEANED
 from governance.storage import now_utc, transaction
 from governance.tables import REPRESENTATION as TABLE
 
@@ -66,7 +66,7 @@ def build_representation_asset(contract: DatasetContract,
     names = ", ".join(g.name for g in spec.groups)
     args = md.asset_args(
         contract, REPRESENTATION, f"shares of the watched groups ({names}) in each version's "
-        "validated rows, with 95% Wilson intervals"
+        "rows (cleaned and validated: the same rows), with 95% Wilson intervals"
         + (f"; the rate of the favorable outcome ({spec.outcome.column} = "
            f"{spec.outcome.favorable}) per group, disparate impact and statistical parity "
            "difference against the reference group" if spec.outcome else "")
@@ -78,7 +78,9 @@ def build_representation_asset(contract: DatasetContract,
         description="Group shares, disparate impact, parity difference and share drift "
         "within the contract's representation bounds.")
 
-    @dg.asset(deps=[stage_key(contract.name, VALIDATED)], check_specs=[check], **args)
+    # After cleaned, like drift: a version that a validation check blocks is measured too
+    # (validated holds the same rows; its failed blocking check stops the run there).
+    @dg.asset(deps=[stage_key(contract.name, CLEANED)], check_specs=[check], **args)
     def representation(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                        store: DataStore) -> dg.MaterializeResult:
         version = context.partition_key

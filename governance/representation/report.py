@@ -51,13 +51,10 @@ def subpopulations(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
     spec = representation_spec(contract)
     if spec is None:
         return None
-    how = _how(spec)
     groups = stored(conn, contract.name, version)
-    for g in groups:
-        g["how"] = how.get(g["group_name"], "")
     outcome = spec.outcome
     return {"min_count": spec.min_count, "groups": groups, "missing": MISSING,
-            "other": OTHER, "declared": [g.name for g in spec.groups],
+            "other": OTHER, "how": _how(spec),
             "reference": "the first delivered version" if spec.pinned is None
             else spec.pinned,
             "outcome": None if outcome is None else

@@ -1,7 +1,10 @@
-"""Representation of one stored version: read from the validated stage, written to `main`.
+"""Representation of one stored version: read from the cleaned stage, written to `main`.
 
-The validated stage still holds the sensitive columns (a birth date is dropped only at
-delivery), so bands are derived here and only group labels and counts leave.
+The rows are the validated stage's (validation only reorders the cleaned columns, then
+judges them), read from the cleaned table so that a version blocked by a validation check,
+whose pipeline stops there, is measured too, as drift is. That stage still holds the
+sensitive columns (a birth date is dropped only at delivery), so bands are derived here and
+only group labels and counts leave.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from governance.representation.bands import members
 from governance.representation.bounds import Breach, breaches
 from governance.representation.figures import GroupFigures, group_figures, share_drift
 from governance.representation.spec import RepresentationSpec
-from governance.stages import DELIVERED, VALIDATED
+from governance.stages import CLEANED, DELIVERED
 from governance.storage import records, replace_rows, table_exists
 from governance.tables import (
     MAIN,
@@ -44,7 +47,7 @@ class Measured:
 
     @property
     def rows(self) -> int:
-        """Validated rows the figures count."""
+        """Rows the figures count (the version's cleaned, and so validated, rows)."""
         return self.groups[0].total if self.groups else 0
 
 
@@ -66,9 +69,9 @@ def reference_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract
 def _frame(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
            spec: RepresentationSpec, version: str) -> pd.DataFrame:
     columns = spec.columns()
-    if not table_exists(conn, contract.name, VALIDATED):
+    if not table_exists(conn, contract.name, CLEANED):
         return pd.DataFrame(columns=columns)
-    return read_stage(conn, contract, columns, version, VALIDATED)
+    return read_stage(conn, contract, columns, version, CLEANED)
 
 
 def figures_of(frame: pd.DataFrame, spec: RepresentationSpec,
@@ -91,7 +94,7 @@ def figures_of(frame: pd.DataFrame, spec: RepresentationSpec,
 
 def measure(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
             spec: RepresentationSpec, version: str) -> Measured:
-    """Figures of one version's validated rows, drift against the reference, breaches."""
+    """Figures of one version's rows, drift against the reference, breaches."""
     reference = reference_version(conn, contract, spec, version)
     ref_frame = _frame(conn, contract, spec, reference) if reference else None
     if ref_frame is not None and ref_frame.empty:

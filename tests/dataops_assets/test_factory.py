@@ -67,7 +67,7 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
                 .asset_layer.selected_asset_keys}
     assert {"labeling", "vendor_scorecard", "drift"} <= selected
     assert not {"refresh_request", "datasheet", "incidents", "pipeline_health"} & selected
-    # The representation of a version's groups runs in its pipeline, after validation.
+    # The representation of a version's groups runs in its pipeline (after cleaned).
     loans = defs.resolve_job_def("loan_applications_pipeline").asset_layer.selected_asset_keys
     assert dg.AssetKey(["loan_applications", "representation"]) in loans
 
