@@ -122,6 +122,7 @@ def test_the_demo_datasheets_answer_the_subpopulation_questions(demo):
     assert "no reference version yet" in v1
     assert "against v1: chi-square" in v2 and "| other (suppressed) | 90 |" in v2
     assert "contractor" not in v2
-    assert "unemployed disparate_impact 0.7807 outside [0.8, 1.25]" in v2
+    assert "unemployed: disparate_impact 0.7807 (bound [0.8, 1.25])" in v2
+    assert "a withheld group's share is surely below the bound (>= 0.02" in v2
     html = (folder / "v2.html").read_text(encoding="utf-8")
     assert 'aria-label="share of each employment_status group"' in html
