@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -148,7 +149,6 @@ def test_a_withheld_group_breaches_min_share_without_a_figure():
 
 def test_share_drift_bounds():
     g = group_figures("g", labels(A=60, B=40), 10)
-    from dataclasses import replace
     g = replace(g, drift=share_drift(labels(A=60, B=40), labels(A=40, B=60), 10, "v1"))
     found = breaches(g, Bounds(drift_p_value=0.01, psi=0.1), 10)
     assert {b.figure for b in found} == {"share_drift_p_value", "share_psi"}
