@@ -5,21 +5,12 @@ Only the member label leaves this module; birth dates and ages stay inside it.
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import numpy as np
 import pandas as pd
 
-from governance.representation.spec import Band, Group
+from governance.representation.spec import Band, Group, band_labels
 
 MISSING = "(missing)"  # rows without a group value are a group of their own
-
-
-def band_labels(edges: tuple[int, ...]) -> list[str]:
-    """The band names of some edges: [18, 25, 65] -> ['<18', '18-24', '25-64', '65+']."""
-    labels = [f"<{edges[0]}"] if edges[0] > 0 else []
-    labels += [f"{a}-{b - 1}" for a, b in pairwise(edges)]
-    return [*labels, f"{edges[-1]}+"]
 
 
 def completed_years(born: pd.Series, as_of: pd.Series) -> pd.Series:

@@ -12,9 +12,13 @@ from typing import Any
 import duckdb
 
 from governance.contracts import DatasetContract
-from governance.representation.bands import MISSING, band_labels
+from governance.representation.bands import MISSING
 from governance.representation.figures import OTHER, other_shown, withheld_members
-from governance.representation.spec import RepresentationSpec, representation_spec
+from governance.representation.spec import (
+    RepresentationSpec,
+    band_labels,
+    representation_spec,
+)
 from governance.representation.store import stored
 
 

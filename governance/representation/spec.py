@@ -107,6 +107,13 @@ class RepresentationSpec:
         return list(dict.fromkeys(out))
 
 
+def band_labels(edges: tuple[int, ...]) -> list[str]:
+    """The band names of some edges: [18, 25, 65] -> ['<18', '18-24', '25-64', '65+']."""
+    labels = [f"<{edges[0]}"] if edges[0] > 0 else []
+    labels += [f"{a}-{b - 1}" for a, b in pairwise(edges)]
+    return [*labels, f"{edges[-1]}+"]
+
+
 def _fail(contract: DatasetContract, where: str, reason: str) -> ContractError:
     return ContractError(str(contract.path), f"customProperties.representation{where}", reason)
 
@@ -156,6 +163,10 @@ def _group(contract: DatasetContract, raw: Any, where: str) -> Group:
         if spec.personal or spec.primary_key or spec.unique:
             raise _fail(contract, f"{where}.column", f"{column!r} is personal or unique per "
                         "row; its values cannot name groups (declare a band instead)")
+        if reference is not None and spec.allowed_values is not None \
+                and reference not in spec.allowed_values:
+            raise _fail(contract, f"{where}.reference", f"{reference!r} is not an allowed "
+                        f"value of {column!r}")
         name = raw.get("name", column)
         group = Group(name, column=column, reference=None if reference is None
                       else str(reference).lower() if isinstance(reference, bool)
@@ -164,8 +175,11 @@ def _group(contract: DatasetContract, raw: Any, where: str) -> Group:
         if "name" not in raw:
             raise _fail(contract, f"{where}.name", "a band needs a name, such as age_band")
         name = raw["name"]
-        group = Group(name, band=_band(contract, raw["band"], f"{where}.band"),
-                      reference=None if reference is None else str(reference))
+        band = _band(contract, raw["band"], f"{where}.band")
+        if reference is not None and str(reference) not in band_labels(band.edges):
+            raise _fail(contract, f"{where}.reference", f"{reference!r} is not one of the "
+                        f"bands {', '.join(band_labels(band.edges))}")
+        group = Group(name, band=band, reference=None if reference is None else str(reference))
     try:
         check_column_name(name)
     except (GovernanceError, TypeError):

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from governance.representation.bands import MISSING, age_bands, band_labels, completed_years
-from governance.representation.spec import Band
+from governance.representation.bands import MISSING, age_bands, completed_years
+from governance.representation.spec import Band, band_labels
 
 BAND = Band("born", "at", (18, 25, 35, 50, 65))
 

@@ -83,6 +83,10 @@ BAD = [
     ("share of an unknown group", _set("bounds", "minShare", value={"region": 0.1}),
      ".bounds.minShare.region", "not a declared group"),
     ("bad reference", _set("reference", value="latest"), ".reference", "firstDelivered"),
+    ("reference not a band", _set("groups", 0, "reference", value="30-39"),
+     ".groups[0].reference", "not one of the bands <18, 18-24"),
+    ("reference not a value", _set("groups", 1, "reference", value="freelance"),
+     ".groups[1].reference", "not an allowed value"),
 ]
 
 
