@@ -204,13 +204,16 @@ def drift_sensor_name(dataset: str) -> str:
     return f"{check_dataset_name(dataset)}_drift_refresh"
 
 
-def dataset_names(dataset: str, labeling: bool) -> dict[str, set[str]]:
-    """Every job and sensor name one dataset contributes (the names test compares these)."""
+def dataset_names(dataset: str, labeling: bool,
+                  representation: bool = False) -> dict[str, set[str]]:
+    """Every job and sensor name one dataset contributes (the names test compares these);
+    `representation`: the contract declares groups to watch."""
     return {
         "jobs": {job_name(dataset), datasheet_job_name(dataset),
                  default_refresh_job_name(dataset)},
         "sensors": {landing_sensor_name(dataset), drift_sensor_name(dataset)},
         "assets": {stage_key(dataset, s).to_user_string() for s in
                    (*STAGE_CHAIN, *NOT_IN_PIPELINE,
-                    *(LABELING_STAGES if labeling else ()))},
+                    *(LABELING_STAGES if labeling else ()),
+                    *((REPRESENTATION,) if representation else ()))},
     }

@@ -5,8 +5,8 @@ the file and the field: against the JSON schema of the ODCS version it declares 
 `apiVersion` (an unsupported version is refused), through the
 open-data-contract-standard pydantic model, against the rules this project adds
 (names, project custom properties, SLA units), and by each section reader
-(`SECTION_READERS`: drift, labeling, planning, incidents, service levels) so a mistake there fails
-at load.
+(`SECTION_READERS`: drift, labeling, planning, incidents, service levels, representation)
+so a mistake there fails at load.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from governance.identifiers import check_dataset_name
 from governance.incidents.policy import incident_policy
 from governance.labeling.spec import labeling_spec
 from governance.planning.spec import planning_spec
+from governance.representation.spec import representation_spec
 from governance.service_levels.spec import service_levels
 
 __all__ = ["CLASSIFICATION_ORDER", "CLEANING_STEPS", "CONTRACT_SUFFIX", "FORMATS",
@@ -54,7 +55,8 @@ __all__ = ["CLASSIFICATION_ORDER", "CLEANING_STEPS", "CONTRACT_SUFFIX", "FORMATS
 # Readers of the contract sections other modules own; each raises ContractError naming the
 # file and field. A new section adds its reader here.
 SECTION_READERS: tuple[Callable[[DatasetContract], object], ...] = (
-    drift_spec, labeling_spec, planning_spec, incident_policy, service_levels)
+    drift_spec, labeling_spec, planning_spec, incident_policy, service_levels,
+    representation_spec)
 
 
 def load_contract(path: str | Path) -> DatasetContract:

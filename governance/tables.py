@@ -212,6 +212,23 @@ DRIFT_SUMMARY_COLUMNS: Columns = (
     ("label_column", "VARCHAR"), ("label_drift", "BOOLEAN"),
     ("schema_changes", "VARCHAR"), ("drifted_columns", "VARCHAR"),
     ("measured_at", "TIMESTAMP"))
+# Representation of subgroups per version (governance/representation/): only groups of at
+# least the contract's minCount rows, and "other (suppressed)" for withheld ones combined.
+REPRESENTATION_COLUMNS: Columns = (
+    *_SHARED_KEY, ("group_name", "VARCHAR"), ("member", "VARCHAR"), ("rows", "BIGINT"),
+    ("share", "DOUBLE"), ("share_low", "DOUBLE"), ("share_high", "DOUBLE"),
+    ("outcome_rows", "BIGINT"), ("outcome_rate", "DOUBLE"), ("rate_low", "DOUBLE"),
+    ("rate_high", "DOUBLE"), ("disparate_impact", "DOUBLE"),
+    ("parity_difference", "DOUBLE"), ("is_reference", "BOOLEAN"), ("merged", "BIGINT"),
+    ("measured_at", "TIMESTAMP"))
+REPRESENTATION_SUMMARY_COLUMNS: Columns = (
+    *_SHARED_KEY, ("group_name", "VARCHAR"), ("total_rows", "BIGINT"),
+    ("min_count", "BIGINT"), ("small_groups", "BIGINT"), ("withheld_groups", "BIGINT"),
+    ("reference_member", "VARCHAR"), ("outcome_column", "VARCHAR"),
+    ("favorable", "VARCHAR"), ("reference_version", "VARCHAR"),
+    ("chi2_statistic", "DOUBLE"), ("p_value", "DOUBLE"), ("psi", "DOUBLE"),
+    ("categories", "BIGINT"), ("breaches", "VARCHAR"), ("note", "VARCHAR"),
+    ("measured_at", "TIMESTAMP"))
 # Operations store (SQLite): times are ISO 8601 UTC text, lists are JSON text.
 INCIDENT_COLUMNS: Columns = (
     ("id", "VARCHAR"), (DATASET_KEY, "VARCHAR"), ("key", "VARCHAR"), ("type", "VARCHAR"),
@@ -301,6 +318,12 @@ TABLES: tuple[Table, ...] = (
             "per-column drift statistics against the reference version"),
     _shared("drift_summary", DRIFT_SUMMARY_COLUMNS, "governance.drift.measure",
             "dataset-level drift verdict per version"),
+    _shared("representation", REPRESENTATION_COLUMNS, "governance.representation.store",
+            "group shares, outcome rates and disparity per version and watched group; "
+            "groups below the contract's minCount are never stored"),
+    _shared("representation_summary", REPRESENTATION_SUMMARY_COLUMNS,
+            "governance.representation.store", "per version and watched group: rows, groups "
+            "withheld, reference group, share drift against the reference version, breaches"),
     # Ledgers: the proof that retention and erasure happened, kept when versions go.
     _shared("retention_log", RETENTION_LOG_COLUMNS, "governance.retention",
             "what retention did to which version and when (kept as proof)", versioned=False),
@@ -345,6 +368,8 @@ ANNOTATOR_QUALIFICATION = _BY_NAME["annotator_qualification"].name
 ANNOTATOR_RETRAINING = _BY_NAME["annotator_retraining"].name
 DRIFT_RESULTS = _BY_NAME["drift_results"].name
 DRIFT_SUMMARY = _BY_NAME["drift_summary"].name
+REPRESENTATION = _BY_NAME["representation"].name
+REPRESENTATION_SUMMARY = _BY_NAME["representation_summary"].name
 RETENTION_LOG = _BY_NAME["retention_log"].name
 ERASURE_TOMBSTONES = _BY_NAME["erasure_tombstones"].name
 INCIDENTS = _BY_NAME["incidents"].name

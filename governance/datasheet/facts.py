@@ -15,6 +15,7 @@ from governance.labeling.scorecard import scorecard_context
 from governance.labeling.tables import BATCHES
 from governance.lineage import personal_columns_by_stage, stage_edges
 from governance.rawstore import RawStore, RawVersion
+from governance.representation.report import published_counts, subpopulations, watched_columns
 from governance.retention import retention_plan
 from governance.settings import Layout
 from governance.stages import delivery_blockers
@@ -57,6 +58,7 @@ class VersionFacts:
     drift_columns: list[dict[str, Any]] = field(default_factory=list)
     labeling: dict[str, Any] = field(default_factory=dict)
     labeled_by: list[dict[str, Any]] = field(default_factory=list)
+    subpopulations: dict[str, Any] | None = None  # governance/representation/report.py
 
 
 def _count(conn: duckdb.DuckDBPyConnection, dataset: str, table: str, version: str) -> int:
@@ -93,6 +95,7 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
                                        "prevalence": prevalence})
                 detected.setdefault(column, entity)
     lineage_personal = personal_columns_by_stage(contract)["delivered"]
+    watched = watched_columns(contract)
     total = facts.rows[source]
     for col in contract.columns:
         missing = None
@@ -110,7 +113,12 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
         # Distributions only for columns that cannot hold personal data.
         if col.personal or not total:
             continue
-        if col.allowed_values is not None or col.logical_type == "boolean":
+        if col.name in watched:
+            # A watched group column: values below the minimum count are never shown.
+            facts.distributions[col.name] = published_counts([(str(v), n) for v, n in _rows(
+                conn, f"SELECT {quote_ident(col.name)}, count(*) FROM {table} WHERE "
+                "_version = ? GROUP BY 1", [version])], watched[col.name])[:_TOP]
+        elif col.allowed_values is not None or col.logical_type == "boolean":
             facts.distributions[col.name] = [(str(v), n) for v, n in _rows(
                 conn, f"SELECT {quote_ident(col.name)}, count(*) FROM {table} WHERE "
                 f"_version = ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {_TOP}", [version])]
@@ -134,6 +142,7 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
             "evaluated_at FROM check_results WHERE dataset = ? AND version = ? "
             "ORDER BY check_name", [name, version])
     _drift_and_labeling(conn, facts)
+    facts.subpopulations = subpopulations(conn, contract, version)
     blockers = delivery_blockers(conn, contract, version)
     facts.delivery = {"delivered": facts.rows["delivered"] > 0, "blockers": blockers,
                       "export": str(layout.delivered_file(name, version).name)

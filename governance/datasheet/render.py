@@ -93,10 +93,17 @@ def render(facts: VersionFacts, previous: VersionFacts | None) -> tuple[str, str
 
 
 def charts(facts: VersionFacts) -> list[str]:
-    """The datasheet's charts as inline SVG: value distributions, then quality per version."""
+    """The datasheet's charts as inline SVG: value distributions, group shares, then quality
+    per version."""
     drawn = [bar_chart([label for label, _ in values], [n for _, n in values],
                        title=f"distribution of {name}")
              for name, values in facts.distributions.items() if values]
+    # Shares of the watched groups, as stored: groups below the minimum count never appear.
+    for group in (facts.subpopulations or {}).get("groups", []):
+        if group["members"]:
+            drawn.append(bar_chart([m["member"] for m in group["members"]],
+                                   [m["share"] for m in group["members"]], percent=True,
+                                   xmax=1.0, title=f"share of each {group['group_name']} group"))
     trends: dict[str, dict[str, float]] = {}
     for point in facts.history:
         if point["dimension"] in _BOUNDED and point["value"] is not None:

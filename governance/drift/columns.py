@@ -129,6 +129,15 @@ def _psi(ref_share: np.ndarray, cur_share: np.ndarray) -> float:
     return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
 
 
+def psi_counts(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
+    """PSI of two count vectors over the same categories, in the same order."""
+    ref_counts = np.asarray(ref_counts, dtype=float)
+    cur_counts = np.asarray(cur_counts, dtype=float)
+    if ref_counts.sum() == 0 or cur_counts.sum() == 0:
+        raise DriftError("PSI needs at least one value on each side.")
+    return _psi(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum())
+
+
 def psi_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
     """PSI over the reference deciles, with open-ended first and last bins."""
     ref = np.asarray(ref, dtype=float)
@@ -155,10 +164,7 @@ def _aligned_counts(ref: pd.Series, cur: pd.Series) -> tuple[np.ndarray, np.ndar
 
 def psi_categorical(ref: pd.Series, cur: pd.Series) -> float:
     """PSI over the union of categories; nulls are left out."""
-    ref_counts, cur_counts = _aligned_counts(ref, cur)
-    if ref_counts.sum() == 0 or cur_counts.sum() == 0:
-        raise DriftError("PSI needs at least one value on each side.")
-    return _psi(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum())
+    return psi_counts(*_aligned_counts(ref, cur))
 
 
 def _js(p: np.ndarray, q: np.ndarray) -> float:

@@ -53,6 +53,8 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
                   "drift", "refresh_request", "incidents", "pipeline_health"}
         if name == "support_ticket_labels":
             stages |= {"labeling", "vendor_scorecard"}
+        if name == "loan_applications":  # the one demo contract declaring groups to watch
+            stages |= {"representation"}
         assert {k.path[1] for k in keys} == stages
         assert {graph.get(k).group_name for k in keys} == {name}
     assert defs.resolve_job_def("support_tickets_pipeline")
@@ -65,6 +67,9 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
                 .asset_layer.selected_asset_keys}
     assert {"labeling", "vendor_scorecard", "drift"} <= selected
     assert not {"refresh_request", "datasheet", "incidents", "pipeline_health"} & selected
+    # The representation of a version's groups runs in its pipeline (after cleaned).
+    loans = defs.resolve_job_def("loan_applications_pipeline").asset_layer.selected_asset_keys
+    assert dg.AssetKey(["loan_applications", "representation"]) in loans
 
 
 def test_personal_columns_are_tagged_in_the_column_schema(defs):

@@ -8,6 +8,7 @@ from pathlib import Path
 from dataops_assets import keys
 from governance.labeling.spec import labeling_spec
 from governance.quality.rules import quality_spec
+from governance.representation.spec import representation_spec
 
 PACKAGE = Path(keys.__file__).parent
 
@@ -31,7 +32,8 @@ def _expected(contracts) -> dict[str, set[str]]:
     out["assets"].add(keys.WEEKLY_REPORT_KEY.to_user_string())
     for contract in contracts:
         for kind, names in keys.dataset_names(
-                contract.name, labeling_spec(contract) is not None).items():
+                contract.name, labeling_spec(contract) is not None,
+                representation_spec(contract) is not None).items():
             out[kind] |= names
     return out
 
@@ -49,7 +51,7 @@ def test_every_definition_name_comes_from_the_keys_module(defs, contracts):
 def test_every_check_name_comes_from_the_keys_module(defs, contracts):
     allowed = {keys.CHECK_INTAKE_COMPLETE, keys.CHECK_PII_DECLARED, keys.CHECK_PII_RESCAN,
                keys.CHECK_FRESHNESS, keys.CHECK_TARGETS, keys.CHECK_DRIFT_WITHIN,
-               *keys.CHECKS_LABELING}
+               keys.CHECK_REPRESENTATION, *keys.CHECKS_LABELING}
     allowed |= set(keys.SERVICE_LEVEL_CHECKS)
     # Quality rule families are named by the contract's rules (governance.quality.rules).
     for contract in contracts.values():
