@@ -17,6 +17,7 @@ from dataops_assets.cli import (
     hold,
     incident,
     ingest,
+    pilot,
     portal,
     qualification,
     redact_text,
@@ -34,8 +35,8 @@ from governance.errors import GovernanceError
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
     ingest, reference, scan_pii, retention, hold, audit, export, erase, gold, qualification,
-    refresh_requests, incident, redact_text, status, report, sql, backup, restore, demo, contracts,
-    portal,
+    pilot, refresh_requests, incident, redact_text, status, report, sql, backup, restore, demo,
+    contracts, portal,
 )
 
 DESCRIPTION = """\
