@@ -17,7 +17,8 @@ from dataops_assets.console import (
 )
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
-from dataops_assets.demo.labels import gold_path, qualification_path
+from dataops_assets.demo.labels import DATASET as LABELS_DATASET
+from dataops_assets.demo.labels import PILOT_ID, gold_path, pilot_path, qualification_path
 from dataops_assets.ingestion.ingest import ingest_file
 from dataops_assets.keys import PORTAL_KEY, WEEKLY_REPORT_KEY
 from dataops_assets.portal.resources import portal_base_url
@@ -32,9 +33,12 @@ from governance.contracts import DatasetContract, load_contracts
 from governance.incidents.book import IncidentBook
 from governance.labeling.files import save_gold, save_qualification, save_verdicts
 from governance.labeling.spec import labeling_spec
+from governance.planning.pilot import take_in_pilot
 from governance.rawstore import RawStore
 from governance.reference import save_reference
 from governance.settings import Layout
+from governance.storage import now_utc
+from governance.warehouse import open_warehouse
 
 
 def ingest_demo(data_dir: Path, contracts: dict[str, DatasetContract],
@@ -72,6 +76,8 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
                     for r in tick_drift_sensor(defs, instance, contract)]
         # Likewise the incident sensor: the blocked versions' incidents exist when it ends.
         tick_incident_sensor(defs, instance)
+        # The vendor pilot, once the batches are measured (its gold answers came with them).
+        take_in_demo_pilot(data_dir, contracts)
         # The weekly report as its Monday schedule would write it, then the portal (each
         # datasheet rebuilt it; once more so it lists the incidents and the report too).
         recorded = run_weekly_report(defs, instance)
@@ -97,6 +103,19 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
           f"(`make run` serves it at {portal_base_url()})", file=say)
     print_log_location(data_dir)
     return 1 if failed else 0
+
+
+def take_in_demo_pilot(data_dir: Path, contracts: dict[str, DatasetContract]) -> bool:
+    """Take in the demo's vendor pilot of support_ticket_labels; False without its contract."""
+    contract = contracts.get(LABELS_DATASET)
+    spec = labeling_spec(contract) if contract is not None else None
+    if spec is None:
+        return False
+    layout = Layout(data_dir)
+    take_in_pilot(open_warehouse(layout), layout, LABELS_DATASET, spec,
+                  pilot_path(data_dir / "demo_source"), PILOT_ID,
+                  spec.targets.get("goldAccuracy"), now_utc())
+    return True
 
 
 def _save_audit(layout: Layout, contract: DatasetContract, version: str, batch: Path) -> None:
