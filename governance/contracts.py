@@ -5,7 +5,7 @@ the file and the field: against the JSON schema of the ODCS version it declares 
 `apiVersion` (an unsupported version is refused), through the
 open-data-contract-standard pydantic model, against the rules this project adds
 (names, project custom properties, SLA units), and by each section reader
-(`SECTION_READERS`: drift, labeling, incidents, service levels) so a mistake there fails
+(`SECTION_READERS`: drift, labeling, planning, incidents, service levels) so a mistake there fails
 at load.
 """
 
@@ -42,6 +42,7 @@ from governance.errors import ContractError, UnknownDatasetError
 from governance.identifiers import check_dataset_name
 from governance.incidents.policy import incident_policy
 from governance.labeling.spec import labeling_spec
+from governance.planning.spec import planning_spec
 from governance.service_levels.spec import service_levels
 
 __all__ = ["CLASSIFICATION_ORDER", "CLEANING_STEPS", "CONTRACT_SUFFIX", "FORMATS",
@@ -53,7 +54,7 @@ __all__ = ["CLASSIFICATION_ORDER", "CLEANING_STEPS", "CONTRACT_SUFFIX", "FORMATS
 # Readers of the contract sections other modules own; each raises ContractError naming the
 # file and field. A new section adds its reader here.
 SECTION_READERS: tuple[Callable[[DatasetContract], object], ...] = (
-    drift_spec, labeling_spec, incident_policy, service_levels)
+    drift_spec, labeling_spec, planning_spec, incident_policy, service_levels)
 
 
 def load_contract(path: str | Path) -> DatasetContract:
