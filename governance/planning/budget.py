@@ -26,7 +26,7 @@ from governance.planning.accuracy import ratio
 from governance.planning.spec import Budget
 from governance.planning.vendors import batch_history, batch_totals
 from governance.stages import VALIDATED
-from governance.storage import records, table_exists
+from governance.storage import table_exists
 from governance.tables import VERSION_COL
 
 DRAWS = 4000

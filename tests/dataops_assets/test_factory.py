@@ -52,7 +52,7 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
         stages = {"intake", "cleaned", "validated", "pii_scan", "delivered", "datasheet",
                   "drift", "refresh_request", "incidents", "pipeline_health"}
         if name == "support_ticket_labels":
-            stages |= {"labeling", "vendor_scorecard"}
+            stages |= {"labeling", "vendor_scorecard", "labeling_budget", "vendor_comparison"}
         assert {k.path[1] for k in keys} == stages
         assert {graph.get(k).group_name for k in keys} == {name}
     assert defs.resolve_job_def("support_tickets_pipeline")
