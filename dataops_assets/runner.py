@@ -161,9 +161,8 @@ def tick_planning_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
     sensor = defs.resolve_sensor_def(planning_sensor_name(dataset))
     with dg.build_sensor_context(instance=instance, definitions=defs,
                                  resources=defs.resources) as context:
-        result = sensor(context)
-    requests = result if isinstance(result, list) else [result] if isinstance(
-        result, dg.RunRequest) else list(getattr(result, "run_requests", None) or [])
+        # An asset sensor reads the event log itself: evaluate a whole tick, not the function.
+        requests = list(sensor.evaluate_tick(context).run_requests or [])
     recorded: dict[str, dict[str, object]] = {}
     for run in _launch(defs, instance, sensor, requests):
         for event in run.get_asset_materialization_events():

@@ -41,7 +41,8 @@ def build_planning_sensor(contract: DatasetContract) -> dg.SensorDefinition:
         "the vendor comparison and the budget (one run per labeling materialization).")
     def planning_after_labeling(context: dg.SensorEvaluationContext,
                                 asset_event: dg.EventLogEntry) -> dg.RunRequest:
-        # One run per labeling materialization: its storage id is the run key.
-        return dg.RunRequest(run_key=f"labeling-{asset_event.storage_id}")
+        # One run per labeling materialization: its run and time make the run key.
+        return dg.RunRequest(run_key=f"labeling-{asset_event.run_id or 'runless'}-"
+                             f"{asset_event.timestamp:.6f}")
 
     return planning_after_labeling
