@@ -101,3 +101,21 @@ def test_the_planning_document_matches_its_golden_file(conn, tmp_path):
                   "Cost per correct label, all batches", "Gold accuracy per batch"):
         assert f'aria-label="{title}"' in page
     assert doc.html_path == tmp_path / DATASET / "planning" / "planning.html"
+
+
+def test_the_portal_gives_the_planning_document_a_page_linked_from_the_dataset(conn,
+                                                                                tmp_path):
+    from governance.portal.documents import dataset_pages, scan_datasets
+
+    comparison = compare_vendors(conn, DATASET, 0.95, 0.95)
+    write_planning(tmp_path, comparison, None, "USD")
+    (tmp_path / DATASET / "v1.md").write_text("# datasheet v1\n", encoding="utf-8")
+    [dataset] = scan_datasets(tmp_path)
+    pages = {p.path: p for p in dataset_pages(tmp_path, dataset)}
+    page = pages[f"datasets/{DATASET}/planning.md"]
+    assert page.title == f"{DATASET} planning" and "Cost per correct label" in page.text
+    assert "[Vendors and budget vs actual](planning.md)" in pages[
+        f"datasets/{DATASET}/index.md"].text
+    # Without a budget the document says so instead of inventing one.
+    assert "declares no labeling budget" in (tmp_path / DATASET / "planning" /
+                                            "planning.md").read_text(encoding="utf-8")
