@@ -183,10 +183,14 @@ def write_pilot(conn: duckdb.DuckDBPyConnection, dataset: str, pilot: str,
 
 
 def stored_pilots(conn: duckdb.DuckDBPyConnection, dataset: str) -> list[dict[str, Any]]:
-    """Every stored pilot row of a dataset (empty when no pilot was taken in)."""
+    """Every pilot of a dataset as last taken in (empty when no pilot was taken in)."""
     if not table_exists(conn, "main", LABELING_PILOTS):
         return []
-    return records(conn, f"SELECT * FROM main.{LABELING_PILOTS} WHERE dataset = ? "
+    # The Parquet warehouse appends a shared unversioned table's rows, so a pilot taken in
+    # again is told from its earlier rows by time: only its latest measurement counts.
+    return records(conn, f"SELECT * FROM main.{LABELING_PILOTS} p WHERE dataset = ? AND "
+                   f"measured_at = (SELECT max(measured_at) FROM main.{LABELING_PILOTS} q "
+                   "WHERE q.dataset = p.dataset AND q.pilot = p.pilot) "
                    "ORDER BY pilot, vendor, annotator", [dataset])
 
 
@@ -225,7 +229,7 @@ def take_in_pilot(warehouse: Warehouse, layout: Layout, dataset: str, spec: Labe
     rows = pilot_rows(dataset, check_pilot_id(pilot), read_pilot(path, spec, gold),
                       measured_at)
     try:
-        with warehouse.session() as conn, transaction(conn):
+        with warehouse.session(dataset) as conn, transaction(conn):
             write_pilot(conn, dataset, pilot, rows)
     except duckdb.IOException as exc:
         raise PilotError(f"the warehouse is busy ({exc}); retry when no run is writing") \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from governance.planning.pilot import (
     take_in_pilot,
 )
 from governance.settings import Layout
-from governance.warehouse import open_warehouse
+from governance.warehouse import BACKENDS, open_warehouse
 
 COLUMNS = ("item_id", "annotator_id", "vendor", "label", "started_at", "finished_at", "cost",
            "guidelines_version")
@@ -96,6 +96,7 @@ def test_unusable_pilot_ids_are_refused():
             check_pilot_id(bad)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_pilot_compares_vendors_on_the_same_gold_items(tmp_path, spec, data_dir):
     layout = Layout(data_dir)
     layout.gold_file("support_ticket_labels").parent.mkdir(parents=True)
@@ -123,7 +124,7 @@ def test_pilot_compares_vendors_on_the_same_gold_items(tmp_path, spec, data_dir)
     # The same pilot id again replaces its rows; the comparison from storage is the same.
     take_in_pilot(open_warehouse(layout), layout, "support_ticket_labels", spec,
                   _write(tmp_path / "p1b.csv", _rows("swift", "SW-01", 10, 12, 0.03)),
-                  "p1", 0.95, AT)
+                  "p1", 0.95, AT + timedelta(days=1))
     with open_warehouse(layout).reader() as conn:
         again = compare_pilots(stored_pilots(conn, "support_ticket_labels"), 0.95)
     assert [(v.vendor, v.accuracy.correct) for v in again] == [("swift", 10)]
