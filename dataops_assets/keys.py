@@ -210,10 +210,12 @@ def dataset_names(dataset: str, labeling: bool,
     `representation`: the contract declares groups to watch."""
     return {
         "jobs": {job_name(dataset), datasheet_job_name(dataset),
-                 default_refresh_job_name(dataset)},
-        "sensors": {landing_sensor_name(dataset), drift_sensor_name(dataset)},
+                 default_refresh_job_name(dataset),
+                 *((planning_job_name(dataset),) if labeling else ())},
+        "sensors": {landing_sensor_name(dataset), drift_sensor_name(dataset),
+                    *((planning_sensor_name(dataset),) if labeling else ())},
         "assets": {stage_key(dataset, s).to_user_string() for s in
                    (*STAGE_CHAIN, *NOT_IN_PIPELINE,
-                    *(LABELING_STAGES if labeling else ()),
+                    *((*LABELING_STAGES, *PLANNING_STAGES) if labeling else ()),
                     *((REPRESENTATION,) if representation else ()))},
     }

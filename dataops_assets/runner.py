@@ -17,6 +17,7 @@ from dataops_assets.keys import (
     datasheet_job_name,
     drift_sensor_name,
     job_name,
+    planning_sensor_name,
 )
 from dataops_assets.outcomes import FailedCheck, VersionOutcome, outcome_from_events
 from governance.contracts import DatasetContract
@@ -24,7 +25,7 @@ from governance.drift.refresh import RefreshLedger, RefreshRequest
 from governance.settings import Layout
 
 __all__ = ["FailedCheck", "VersionOutcome", "configure_run_log", "run_version",
-           "tick_drift_sensor", "tick_incident_sensor"]
+           "tick_drift_sensor", "tick_incident_sensor", "tick_planning_sensor"]
 
 RUN_LOGGER = "dataops.runs"
 _FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -132,16 +133,43 @@ def tick_drift_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
         result = sensor(context)
     ledger = RefreshLedger(Layout(Path(defs.resources["store"].data_dir))
                            .refresh_requests_file)
-    for run in result.run_requests or []:
+    _launch(defs, instance, sensor, result.run_requests or [])
+    return [r for run in result.run_requests or []
+            if (r := ledger.get(contract.name, run.partition_key or "")) is not None]
+
+
+def _launch(defs: dg.Definitions, instance: dg.DagsterInstance, sensor: dg.SensorDefinition,
+            requests: list[dg.RunRequest]) -> list[dg.ExecuteInProcessResult]:
+    """Run what a sensor tick requested, in-process, tagged as the daemon would tag it."""
+    results = []
+    for run in requests:
         job = _quiet(defs.resolve_job_def(run.job_name or sensor.job_name),
                      Path(defs.resources["store"].data_dir))
         # The sensor's tags make the daemon see this run key as already launched.
         tags = {**run.tags, "dagster/run_key": run.run_key or "",
                 "dagster/sensor_name": sensor.name}
-        job.execute_in_process(instance=instance, partition_key=run.partition_key,
-                               tags=tags, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
-    return [r for run in result.run_requests or []
-            if (r := ledger.get(contract.name, run.partition_key or "")) is not None]
+        results.append(job.execute_in_process(
+            instance=instance, partition_key=run.partition_key, tags=tags,
+            run_config=QUIET_RUN_CONFIG, raise_on_error=False))
+    return results
+
+
+def tick_planning_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
+                         dataset: str) -> dict[str, dict[str, object]]:
+    """Evaluate a dataset's planning sensor once and run the job it requests (the latest
+    labeling materialization's); the metadata each planning asset recorded, by asset key."""
+    sensor = defs.resolve_sensor_def(planning_sensor_name(dataset))
+    with dg.build_sensor_context(instance=instance, definitions=defs,
+                                 resources=defs.resources) as context:
+        # An asset sensor reads the event log itself: evaluate a whole tick, not the function.
+        requests = list(sensor.evaluate_tick(context).run_requests or [])
+    recorded: dict[str, dict[str, object]] = {}
+    for run in _launch(defs, instance, sensor, requests):
+        for event in run.get_asset_materialization_events():
+            materialization = event.step_materialization_data.materialization
+            recorded[materialization.asset_key.to_user_string()] = {
+                k: v.value for k, v in materialization.metadata.items()}
+    return recorded
 
 
 def tick_incident_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) -> int:

@@ -17,6 +17,7 @@ from dataops_assets.cli import (
     hold,
     incident,
     ingest,
+    pilot,
     plan,
     portal,
     qualification,
@@ -35,8 +36,8 @@ from governance.errors import GovernanceError
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
     ingest, reference, scan_pii, retention, hold, audit, export, erase, gold, qualification,
-    refresh_requests, plan, incident, redact_text, status, report, sql, backup, restore, demo,
-    contracts, portal,
+    pilot, plan, refresh_requests, incident, redact_text, status, report, sql, backup, restore,
+    demo, contracts, portal,
 )
 
 DESCRIPTION = """\

@@ -16,6 +16,12 @@ annotator gave a wrong label, RV-02 accepts it. qualification.csv holds each ann
 qualification batch (20 gold tickets): everyone passes but AC-06, a new acme_labeling
 annotator who fails (12 of 20) yet labels some tickets of batch 2 as a fourth annotator;
 those labels are left out of consensus.
+
+The vendor pilot (pilot.csv): before the batches, in_house, acme_labeling and a new vendor,
+swift_annotate (SW-01..SW-04: fast, cheap, about 78 % accurate), each label the same 60
+tickets outside both batches, once per vendor. Their answers are added to gold.csv, so the
+pilot is judged on gold items; the qualification draws only from the batches' gold items, so
+nothing the batches measure changes.
 """
 
 from __future__ import annotations
@@ -65,6 +71,16 @@ _TEAM = {
 _ROSTER = {1: ("IH-01", "IH-02", "IH-03", "IH-04", "AC-01", "AC-02", WEAK_ANNOTATOR, "AC-04"),
            2: ("IH-01", "IH-02", "IH-03", "IH-04", "AC-01", "AC-02", "AC-05", "AC-04")}
 _SEED = 33_000
+PILOT_ITEMS = 60
+PILOT_ID = "pilot-2026"
+SWIFT_VENDOR = "swift_annotate"
+# The pilot's roster per vendor: the batch-2 teams, and swift_annotate's new annotators.
+_PILOT_ROSTER = {"in_house": ("IH-01", "IH-02", "IH-03", "IH-04"),
+                 "acme_labeling": ("AC-01", "AC-02", "AC-04", "AC-05"),
+                 SWIFT_VENDOR: ("SW-01", "SW-02", "SW-03", "SW-04")}
+_SWIFT = {f"SW-0{n}": (SWIFT_VENDOR, accuracy, 14, 0.035)
+          for n, accuracy in enumerate((0.82, 0.78, 0.8, 0.8), start=1)}
+_PILOT_WINDOW_DAYS = (10, 8)
 # Batch n was labeled during the days before as_of; batch 2 is the more recent.
 _WINDOW_DAYS = {1: (6, 3), 2: (3, 0)}
 
@@ -96,11 +112,47 @@ def write_label_batches(out_dir: Path, tickets: Sequence[dict[str, str]],
         _write(folder / f"audit_{batch:03d}.csv", AUDIT_COLUMNS,
                _verdicts(random.Random(_SEED * 100 + batch), items, truth, rows))
         paths.append(path)
-    _write(gold_path(out_dir), ("item_id", "label"),
-           [{"item_id": i, "label": label} for i, label in sorted(gold.items())])
+    # Qualification draws from the batches' gold items only (before the pilot's are added),
+    # so the pilot leaves every qualification answer as it was.
     _write(qualification_path(out_dir), QUALIFICATION_COLUMNS,
            _qualification(random.Random(_SEED * 7), gold, categories, as_of))
+    pilot_items = ids[2 * ITEMS_PER_BATCH: 2 * ITEMS_PER_BATCH + PILOT_ITEMS]
+    gold.update({item: truth[item] for item in pilot_items})
+    _write(gold_path(out_dir), ("item_id", "label"),
+           [{"item_id": i, "label": label} for i, label in sorted(gold.items())])
+    _write(pilot_path(out_dir), COLUMNS, _pilot(random.Random(_SEED * 100_000), pilot_items,
+                                                truth, categories, as_of))
     return paths
+
+
+def pilot_path(out_dir: Path) -> Path:
+    """Where the demo writes the vendor pilot (every vendor on the same gold tickets)."""
+    return Path(out_dir) / DATASET / "pilot.csv"
+
+
+def _pilot(rng: random.Random, items: Sequence[str], truth: dict[str, str],
+           categories: list[str], as_of: date) -> list[dict[str, str]]:
+    """Each vendor labels every pilot ticket once, its annotators taking turns."""
+    team = {**_TEAM, **_SWIFT}
+    end = datetime.combine(as_of, time()) - timedelta(days=_PILOT_WINDOW_DAYS[1])
+    span = (_PILOT_WINDOW_DAYS[0] - _PILOT_WINDOW_DAYS[1]) * 86_400 - 3_600
+    rows = []
+    for vendor, roster in _PILOT_ROSTER.items():
+        for n, item in enumerate(items):
+            annotator = roster[n % len(roster)]
+            _, accuracy, seconds, cost = team[annotator]
+            label = truth[item]
+            if rng.random() > accuracy:
+                label = rng.choice([c for c in categories if c != label])
+            started = end - timedelta(seconds=span) + timedelta(seconds=rng.randint(0, span))
+            took = max(3, round(rng.lognormvariate(0, 0.4) * seconds))
+            rows.append({
+                "item_id": item, "annotator_id": annotator, "vendor": vendor, "label": label,
+                "started_at": started.isoformat(),
+                "finished_at": (started + timedelta(seconds=took)).isoformat(),
+                "cost": f"{cost:.3f}", "guidelines_version": GUIDELINES_VERSION})
+    rows.sort(key=lambda r: (r["started_at"], r["annotator_id"]))
+    return rows
 
 
 def qualification_path(out_dir: Path) -> Path:

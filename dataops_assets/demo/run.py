@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
 
@@ -17,9 +18,16 @@ from dataops_assets.console import (
 )
 from dataops_assets.definitions import build_definitions
 from dataops_assets.demo.generate import audit_path, generate_demo
-from dataops_assets.demo.labels import gold_path, qualification_path
+from dataops_assets.demo.labels import DATASET as LABELS_DATASET
+from dataops_assets.demo.labels import PILOT_ID, gold_path, pilot_path, qualification_path
 from dataops_assets.ingestion.ingest import ingest_file
-from dataops_assets.keys import PORTAL_KEY, WEEKLY_REPORT_KEY
+from dataops_assets.keys import (
+    LABELING_BUDGET,
+    PORTAL_KEY,
+    VENDOR_COMPARISON,
+    WEEKLY_REPORT_KEY,
+    stage_key,
+)
 from dataops_assets.portal.resources import portal_base_url
 from dataops_assets.runner import (
     VersionOutcome,
@@ -27,14 +35,18 @@ from dataops_assets.runner import (
     run_weekly_report,
     tick_drift_sensor,
     tick_incident_sensor,
+    tick_planning_sensor,
 )
 from governance.contracts import DatasetContract, load_contracts
 from governance.incidents.book import IncidentBook
 from governance.labeling.files import save_gold, save_qualification, save_verdicts
 from governance.labeling.spec import labeling_spec
+from governance.planning.pilot import take_in_pilot
 from governance.rawstore import RawStore
 from governance.reference import save_reference
 from governance.settings import Layout
+from governance.storage import now_utc
+from governance.warehouse import open_warehouse
 
 
 def ingest_demo(data_dir: Path, contracts: dict[str, DatasetContract],
@@ -72,6 +84,10 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
                     for r in tick_drift_sensor(defs, instance, contract)]
         # Likewise the incident sensor: the blocked versions' incidents exist when it ends.
         tick_incident_sensor(defs, instance)
+        # The vendor pilot, once the batches are measured (its gold answers came with them),
+        # then the planning job its sensor requests after the latest labeling run.
+        planning = tick_planning_sensor(defs, instance, LABELS_DATASET) \
+            if take_in_demo_pilot(data_dir, contracts) else {}
         # The weekly report as its Monday schedule would write it, then the portal (each
         # datasheet rebuilt it; once more so it lists the incidents and the report too).
         recorded = run_weekly_report(defs, instance)
@@ -93,10 +109,39 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
     report = recorded[WEEKLY_REPORT_KEY.to_user_string()]
     portal = recorded[PORTAL_KEY.to_user_string()]
     print(f"weekly report: {report['html_path']}", file=say)
+    _print_planning(planning, say)
     print(f"governance portal: {portal['portal_pages']} pages in {portal['portal_site']} "
           f"(`make run` serves it at {portal_base_url()})", file=say)
     print_log_location(data_dir)
     return 1 if failed else 0
+
+
+def _print_planning(recorded: dict[str, dict[str, object]], say: TextIO) -> None:
+    """One line for the budget and one for the vendors surely below target."""
+    budget = recorded.get(stage_key(LABELS_DATASET, LABELING_BUDGET).to_user_string())
+    vendors = recorded.get(stage_key(LABELS_DATASET, VENDOR_COMPARISON).to_user_string())
+    if budget and "budget/eac_p50" in budget:
+        print(f"labeling budget of {LABELS_DATASET}: spent {budget['budget/spent']:.2f} of "
+              f"{budget['budget/amount']:.2f} {budget['budget/currency']}, forecast at "
+              f"completion P50 {budget['budget/eac_p50']:.2f} (P90 "
+              f"{budget['budget/eac_p90']:.2f}); plots: {budget['plots']}", file=say)
+    if vendors:
+        marked = vendors.get("surely_below_target") or {}
+        print(f"vendor comparison: {vendors['vendors_compared']} vendors, surely below "
+              f"target: {', '.join(sorted(marked)) or 'none'}", file=say)
+
+
+def take_in_demo_pilot(data_dir: Path, contracts: dict[str, DatasetContract]) -> bool:
+    """Take in the demo's vendor pilot of support_ticket_labels; False without its contract."""
+    contract = contracts.get(LABELS_DATASET)
+    spec = labeling_spec(contract) if contract is not None else None
+    if spec is None:
+        return False
+    layout = Layout(data_dir)
+    take_in_pilot(open_warehouse(layout), layout, LABELS_DATASET, spec,
+                  pilot_path(data_dir / "demo_source"), PILOT_ID,
+                  spec.targets.get("goldAccuracy"), now_utc())
+    return True
 
 
 def _save_audit(layout: Layout, contract: DatasetContract, version: str, batch: Path) -> None:

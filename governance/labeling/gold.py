@@ -45,9 +45,15 @@ def upper_bound(correct: int, total: int, confidence: float = 0.95) -> float:
     """Upper end of the Wilson interval of an accuracy: below target means surely below."""
     # A dozen gold items cannot tell 93 % from 98 %; judging the bound instead of the point
     # estimate keeps one unlucky miss from flagging a good annotator or blocking a batch.
+    return wilson_interval(correct, total, confidence)[1]
+
+
+def wilson_interval(correct: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
+    """(lower, upper) Wilson interval of an accuracy; both NaN when nothing was judged."""
     if total == 0:
-        return float("nan")
-    return float(proportion_confint(correct, total, alpha=1 - confidence, method="wilson")[1])
+        return float("nan"), float("nan")
+    low, high = proportion_confint(correct, total, alpha=1 - confidence, method="wilson")
+    return float(low), float(high)
 
 
 def overall_gold_accuracy(frame: pd.DataFrame, gold: Mapping[str, str]) -> tuple[int, int]:

@@ -16,6 +16,8 @@ from governance.datasheet.facts import NOT_PROVIDED
 from governance.datasheet.render import markdown_html
 from governance.errors import InvalidNameError
 from governance.identifiers import check_dataset_name
+from governance.planning.report import DOCUMENT as PLANNING_DOCUMENT
+from governance.planning.report import PLANNING_FOLDER
 from governance.tables import version_number
 
 VERSION_FILE = re.compile(r"v[0-9]{1,6}")
@@ -137,6 +139,12 @@ def dataset_pages(documents_dir: Path, dataset: DatasetDocs) -> list[Page]:
     if dataset.scorecards:
         overview += ["## Vendor scorecards\n"] + [
             f"- [{v}](../../scorecards/{name}/{v}.md)" for v in dataset.scorecards] + [""]
+    planning = folder / PLANNING_FOLDER / f"{PLANNING_DOCUMENT}.md"
+    if planning.is_file():
+        # An annotation dataset's vendor comparison and budget vs actual (one page, latest).
+        overview += ["## Planning\n", "[Vendors and budget vs actual](planning.md)\n"]
+        pages.append(Page(f"datasets/{name}/planning.md", f"{name} planning",
+                          front_matter(f"{name} planning") + embedded(planning)))
     overview += ["## Changes between versions\n", *changes]
     pages.insert(0, Page(f"datasets/{name}/index.md", name,
                          front_matter(name) + "\n".join(overview)))

@@ -52,7 +52,7 @@ def test_every_contract_gets_its_own_group_and_chain(defs, contracts):
         stages = {"intake", "cleaned", "validated", "pii_scan", "delivered", "datasheet",
                   "drift", "refresh_request", "incidents", "pipeline_health"}
         if name == "support_ticket_labels":
-            stages |= {"labeling", "vendor_scorecard"}
+            stages |= {"labeling", "vendor_scorecard", "labeling_budget", "vendor_comparison"}
         if name == "loan_applications":  # the one demo contract declaring groups to watch
             stages |= {"representation"}
         assert {k.path[1] for k in keys} == stages

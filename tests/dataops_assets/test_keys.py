@@ -53,6 +53,7 @@ def test_every_check_name_comes_from_the_keys_module(defs, contracts):
                keys.CHECK_FRESHNESS, keys.CHECK_TARGETS, keys.CHECK_DRIFT_WITHIN,
                keys.CHECK_REPRESENTATION, *keys.CHECKS_LABELING}
     allowed |= set(keys.SERVICE_LEVEL_CHECKS)
+    allowed.add(keys.CHECK_BUDGET)  # on every annotation dataset's labeling_budget
     # Quality rule families are named by the contract's rules (governance.quality.rules).
     for contract in contracts.values():
         allowed |= set(quality_spec(contract).families)

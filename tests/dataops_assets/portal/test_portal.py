@@ -34,12 +34,12 @@ def test_demo_portal_lists_every_incident_and_the_demo_says_where_it_is(demo):
     page = (site / "incidents" / "index.html").read_text(encoding="utf-8")
     assert page.count("<td>support_tickets</td>") + page.count(
         "<td>loan_applications</td>") + page.count("<td>support_ticket_labels</td>") >= 14
-    assert f"governance portal: 21 pages in {site} (`make run` serves it at " \
+    assert f"governance portal: 22 pages in {site} (`make run` serves it at " \
         f"{demo.portal_url})" in demo.output
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     # The demo's weekly report is among the pages (the demo runs the report job).
-    assert {"datasets/loan_applications/v2/", "incidents/", "retention/", "audit/"} <= {
-        d["location"] for d in index["docs"]}
+    assert {"datasets/loan_applications/v2/", "incidents/", "retention/", "audit/",
+            "datasets/support_ticket_labels/planning/"} <= {d["location"] for d in index["docs"]}
     assert any(d["location"].startswith("reports/weekly-") for d in index["docs"])
 
 
@@ -51,7 +51,7 @@ def test_portal_job_builds_the_site_on_demand(demo, monkeypatch):
     [event] = [e for e in result.get_asset_materialization_events()
                if e.asset_key == PORTAL_KEY]
     event = event.step_materialization_data.materialization
-    assert event.metadata["portal_pages"].value == 21
+    assert event.metadata["portal_pages"].value == 22
     assert event.metadata["portal_url"].value == "http://portal.example.test:8080/"
     canonical = (Layout(demo.data_dir).portal_dir / "site" / "audit" / "index.html").read_text()
     assert 'href="http://portal.example.test:8080/audit/"' in canonical
