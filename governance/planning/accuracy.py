@@ -34,11 +34,12 @@ class Accuracy:
         bounds = self.interval
         return target is not None and bounds is not None and bounds[1] < target
 
-    def shortfall(self, what: str, target: float | None) -> str | None:
+    def shortfall(self, what: str, target: float | None,
+                  unit: str = "judged labels") -> str | None:
         """Why the accuracy is surely below target (None when it is not)."""
         if not self.surely_below(target) or self.interval is None or target is None:
             return None
-        return (f"{what} {self.estimate:.1%} on {self.total} judged labels is surely below "
+        return (f"{what} {self.estimate:.1%} on {self.total} {unit} is surely below "
                 f"the {target:.0%} target (95% upper bound {self.interval[1]:.1%})")
 
     def to_json(self) -> dict[str, float | int | None]:

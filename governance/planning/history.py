@@ -18,11 +18,11 @@ from datetime import datetime
 import duckdb
 
 from governance.identifiers import check_dataset_name, qualified
+from governance.planning.pilot import stored_pilots
 from governance.storage import table_exists
 from governance.tables import (
     LABELING_ANNOTATORS,
     LABELING_BATCHES,
-    LABELING_PILOTS,
     LABELING_VENDORS,
     MAIN,
     version_number,
@@ -138,9 +138,9 @@ def read_history(conn: duckdb.DuckDBPyConnection, dataset: str,
     pilots: set[str] = set()
     pilot_rates: dict[str, list[float]] = defaultdict(list)
     pilot_cost: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for pilot, vendor, n, right, given, seconds, spent in _rows(
-            conn, LABELING_PILOTS, "pilot, vendor, labels, gold_correct, gold_items, "
-            "active_seconds, cost", dataset, "pilot, vendor, annotator"):
+    for row in stored_pilots(conn, dataset):
+        pilot, vendor, n, right, given, seconds, spent = (row[c] for c in (
+            "pilot", "vendor", "labels", "gold_correct", "gold_items", "active_seconds", "cost"))
         pilots.add(pilot)
         gold[vendor][0] += int(right or 0)
         gold[vendor][1] += int(given or 0)

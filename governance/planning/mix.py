@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from governance.labeling.gold import upper_bound
+from governance.planning.accuracy import Accuracy
 from governance.planning.forecast import Outcome, Samples, evaluate
 from governance.planning.history import History
 from governance.planning.spec import VendorCapacity
@@ -45,13 +45,10 @@ def exclusions(history: History, vendors: Sequence[str], target: float) -> list[
     """Vendors surely below the gold accuracy target, or without a measured throughput."""
     out = []
     for name in vendors:
-        right, given = history.gold.get(name, (0, 0))
-        bound = upper_bound(right, given) if given else None
-        if bound is not None and bound < target:
-            out.append(Exclusion(name, (
-                f"gold accuracy {right / given:.1%} on {given} gold answers (batches and "
-                f"pilots), surely below the {target:.0%} target (95% upper bound "
-                f"{bound:.1%})")))
+        shortfall = Accuracy(*history.gold.get(name, (0, 0))).shortfall(
+            "gold accuracy over batches and pilots", target, "gold answers")
+        if shortfall:
+            out.append(Exclusion(name, shortfall))
         elif not history.measured(name):
             out.append(Exclusion(name, "no measured throughput: it labeled no batch and no "
                                  "pilot of this dataset"))

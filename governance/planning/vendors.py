@@ -199,13 +199,15 @@ def vendor_record(vendor: str, rows: list[dict[str, Any]]) -> VendorRecord:
                     _slope(accuracy), _slope(per_item)))
 
 
-def _judged(record: VendorRecord, gold_target: float | None,
+def _judged(record: VendorRecord, pilot_gold: Accuracy, gold_target: float | None,
             audit_target: float | None) -> tuple[str, ...]:
-    reasons = [record.gold.shortfall(f"gold accuracy over {len(record.versions)} batch(es)",
-                                     gold_target),
+    # Gold answers pool over batches and pilots: the rule `dataops plan` excludes by
+    # (governance/planning/mix.py), so the comparison and the plan never disagree on it.
+    pooled = Accuracy(record.gold.correct + pilot_gold.correct,
+                      record.gold.total + pilot_gold.total)
+    reasons = [pooled.shortfall("gold accuracy over batches and pilots", gold_target,
+                                     "gold answers"),
                record.audit.shortfall("audited accuracy", audit_target)]
-    if record.pilot is not None:
-        reasons.append(record.pilot.below_target)
     return tuple(r for r in reasons if r)
 
 
@@ -226,6 +228,10 @@ def compare_vendors(conn: duckdb.DuckDBPyConnection, dataset: str, gold_target: 
     for name in names:
         record = replace(vendor_record(name, by_vendor.get(name, [])),
                          pilot=by_pilot.get(name), declared=name in declared)
-        out.append(replace(record, below_target=_judged(record, gold_target, audit_target)))
+        pilot_gold = Accuracy(
+            sum(int(r["gold_correct"]) for r in pilot_rows if r["vendor"] == name),
+            sum(int(r["gold_items"]) for r in pilot_rows if r["vendor"] == name))
+        out.append(replace(record, below_target=_judged(record, pilot_gold, gold_target,
+                                                        audit_target)))
     return VendorComparison(dataset, tuple(out), gold_target, audit_target, pilot,
                             tuple(pilots))

@@ -59,7 +59,8 @@ def warehouse() -> duckdb.DuckDBPyConnection:
         for v in ("v1", "v2") for vendor, acc in (("in_house", 0.95), ("acme_labeling", 0.9))])
     _insert(conn, "labeling_pilots", PILOT_COLUMNS, [
         {"dataset": DS, "pilot": "p1", "vendor": vendor, "annotator": a, "labels": 60,
-         "gold_items": 60, "gold_correct": right, "active_seconds": seconds, "cost": cost}
+         "gold_items": 60, "gold_correct": right, "active_seconds": seconds, "cost": cost,
+         "measured_at": AT}
         for vendor, a, right, seconds, cost in (
             ("acme_labeling", "AC-01", 59, 1800.0, 3.6),
             ("acme_labeling", "AC-02", 59, 2000.0, 3.6),

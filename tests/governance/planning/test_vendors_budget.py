@@ -41,10 +41,12 @@ def test_vendors_are_pooled_over_every_batch(conn):
     assert a.below_target == () and a.pilot is not None and a.pilot.accuracy.correct == 20
     # B is surely below on gold (90 of 120) and on the audit (120 of 150), with reasons.
     assert len(b.below_target) == 2
-    assert "gold accuracy over 3 batch(es) 75.0%" in b.below_target[0]
+    assert "gold accuracy over batches and pilots 75.0%" in b.below_target[0]
     assert "audited accuracy 80.0%" in b.below_target[1]
-    # C labeled only the pilot: 14 of 20, upper bound 85.5 % < 95 %.
-    assert c.versions == () and "pilot accuracy on gold 70.0%" in c.below_target[0]
+    # C labeled only the pilot: 14 of 20, upper bound 85.5 % < 95 %; the pilot counts as
+    # gold answers, pooled with the batches, by the rule the plan excludes vendors by.
+    assert c.versions == ()
+    assert "gold accuracy over batches and pilots 70.0% on 20 gold answers" in c.below_target[0]
     assert d.declared and d.pilot is None and d.below_target == ()
     assert set(comparison.marked) == {"B", "C"}
 
