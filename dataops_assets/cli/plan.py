@@ -63,7 +63,7 @@ def build_plan(args: argparse.Namespace) -> Plan:
                             "`dataops demo`) before planning")
     with warehouse.reader() as conn:
         history, refresh = plan_inputs(conn, layout, contracts_dir, contract.name,
-                                       labeling.labels_dataset)
+                                       labeling.labels_dataset, labeling.column("finishedAt"))
     return make_plan(request, spec, labeling, history, refresh)
 
 

@@ -102,10 +102,10 @@ def _rate(labels: float, per_hour: float | None) -> float | None:
 
 
 def read_history(conn: duckdb.DuckDBPyConnection, dataset: str,
-                 arrivals: Mapping[str, datetime] | None = None) -> History:
-    """A dataset's labeling history; a batch is dated by its raw arrival, else measured_at."""
+                 dates: Mapping[str, datetime] | None = None) -> History:
+    """A dataset's labeling history; a batch is dated by `dates` (else its measured_at)."""
     check_dataset_name(dataset)
-    arrivals = arrivals or {}
+    dates = dates or {}
     rates: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     labels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cost: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -131,7 +131,7 @@ def read_history(conn: duckdb.DuckDBPyConnection, dataset: str,
         version = row[0]
         batches.append(BatchHistory(
             version, int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0),
-            int(row[5] or 0), float(row[6] or 0.0), arrivals.get(version) or row[7],
+            int(row[5] or 0), float(row[6] or 0.0), dates.get(version) or row[7],
             {v: tuple(r) for v, r in rates[version].items()}, dict(labels[version]),
             dict(cost[version])))
     batches.sort(key=lambda b: version_number(b.version))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ from governance.contracts import find_contract
 from governance.drift.refresh import RefreshLedger
 from governance.errors import GovernanceError
 from governance.identifiers import qualified
+from governance.planning.budget import finished_dates
 from governance.planning.history import History, read_history
 from governance.planning.plan import RefreshInputs
 from governance.planning.refresh import cadence
@@ -46,10 +48,16 @@ def refresh_inputs(conn: duckdb.DuckDBPyConnection, layout: Layout, contracts_di
 
 
 def plan_inputs(conn: duckdb.DuckDBPyConnection, layout: Layout, contracts_dir: Path,
-                dataset: str, labeled: str | None) -> tuple[History, RefreshInputs | None]:
-    """The dataset's history (batches dated by raw arrival) and its refresh inputs."""
-    arrivals = RawStore(layout.raw_dir).arrivals(dataset)
-    history = read_history(conn, dataset, arrivals)
+                dataset: str, labeled: str | None,
+                finished_column: str) -> tuple[History, RefreshInputs | None]:
+    """The dataset's history and its refresh inputs.
+
+    A batch is dated by its last label finished, the rule the labeling_budget asset
+    counts spend to date by (governance/planning/budget.py), so both agree on it.
+    """
+    finished = finished_dates(conn, dataset, finished_column)
+    history = read_history(conn, dataset, {
+        version: datetime.combine(day, time(), UTC) for version, day in finished.items()})
     if labeled is None:
         return history, None
     inputs = refresh_inputs(conn, layout, contracts_dir, labeled, history)
