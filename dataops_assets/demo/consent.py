@@ -19,7 +19,7 @@ from dataops_assets.demo.generate import customer_pool
 DATASET = "support_tickets"
 PURPOSE = "model_training"
 _SEED = 21_000
-_METHODS = ("web form", "help desk chat", "phone call (recorded)")
+_METHODS = ("web form", "help desk chat", "recorded phone call")
 _POLICIES = ("privacy-2025-03", "privacy-2026-01")
 COLUMNS = ("piiPrincipalId", "purpose", "state", "consentTimestamp", "collectionMethod",
            "policyVersion", "consentReceiptID")

@@ -65,8 +65,10 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
     print(f"ingested {len(versions)} demo batches of {len(contracts)} datasets", file=say)
     # Before any version runs, so each delivery's model_training export honours them.
     consent_file = write_consent_file(data_dir / "demo_source", datetime.now(UTC).date())
-    _, recorded = import_consent(Layout(data_dir), contracts[CONSENT_DATASET], consent_file)
-    print(f"recorded {recorded.added} demo consent records of {CONSENT_DATASET}", file=say)
+    parsed, recorded = import_consent(Layout(data_dir), contracts[CONSENT_DATASET],
+                                      consent_file)
+    print(f"recorded {recorded.added} demo consent records of {CONSENT_DATASET} "
+          f"({len(parsed.refused)} refused)", file=say)
     defs = build_definitions(contracts_dir, data_dir)
     outcomes: list[VersionOutcome] = []
     with progress(len(versions)) as start:

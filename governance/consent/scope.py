@@ -90,24 +90,22 @@ def measure(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version:
                  f"AND v.{rid} = d.{rid}") if table_exists(conn, contract.name, VALIDATED) \
         else ""
     subject = f"v.{quote_ident(column)}" if validated else "NULL"
-    cursor = conn.cursor()
-    try:
-        reader = cursor.sql(f"SELECT d.{rid} AS rid, CAST({subject} AS VARCHAR) AS subject "
-                            f"FROM {qualified(contract.name, DELIVERED)} d {validated} "
-                            f"WHERE d.{ver} = ? ORDER BY d.{rid}",
-                            params=[version]).to_arrow_reader(_BATCH)
-        seen: dict[str, str] = {}
-        for batch in reader:
-            hashes = subject_hashes(batch.column("subject").to_pylist(), contract, hash_key)
-            for rid_value, h in zip(batch.column("rid").to_pylist(), hashes, strict=True):
-                state = states.get(h, UNKNOWN) if h is not None else UNKNOWN
-                scope.rows[state] += 1
-                if h is not None and h not in seen:
-                    seen[h] = state
-                if state == GIVEN:
-                    scope.row_ids.append(rid_value)
-    finally:
-        cursor.close()
+    # The caller's own connection, not a cursor: inside a delivery's transaction only it
+    # sees the rows just delivered. Nothing else runs on it while the reader is open.
+    reader = conn.sql(f"SELECT d.{rid} AS rid, CAST({subject} AS VARCHAR) AS subject "
+                      f"FROM {qualified(contract.name, DELIVERED)} d {validated} "
+                      f"WHERE d.{ver} = ? ORDER BY d.{rid}",
+                      params=[version]).to_arrow_reader(_BATCH)
+    seen: dict[str, str] = {}
+    for batch in reader:
+        hashes = subject_hashes(batch.column("subject").to_pylist(), contract, hash_key)
+        for rid_value, h in zip(batch.column("rid").to_pylist(), hashes, strict=True):
+            state = states.get(h, UNKNOWN) if h is not None else UNKNOWN
+            scope.rows[state] += 1
+            if h is not None and h not in seen:
+                seen[h] = state
+            if state == GIVEN:
+                scope.row_ids.append(rid_value)
     for state in seen.values():
         scope.subjects[state] += 1
     return scope

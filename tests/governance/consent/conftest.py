@@ -38,6 +38,8 @@ def deliver(conn: duckdb.DuckDBPyConnection, layout: Layout, contract, version: 
         insert_batches(conn, intake, version, [ticket_rows(emails)])
         build_cleaned(conn, contract, version)
         build_validated(conn, contract, version)
+    # Delivery reads the validated rows through a second cursor: committed rows only.
+    with transaction(conn):
         build_delivered(conn, contract, version, KEY, TreatmentReport())
         export_delivered(conn, contract, version, layout.delivered_file(contract.name, version))
         return deliver_purposes(conn, layout, contract, version, KEY, now)

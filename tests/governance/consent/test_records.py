@@ -80,7 +80,7 @@ def test_json_lines_take_the_kantara_subject_name_and_refuse_bad_lines(tickets, 
 
 
 def test_other_formats_and_datasets_without_subjects_are_refused(tickets, contracts, tmp_path):
-    with pytest.raises(ConsentFileError, match="use a .csv or .jsonl"):
+    with pytest.raises(ConsentFileError, match=r"use a \.csv or \.jsonl"):
         parse_file(_csv(tmp_path, "").rename(tmp_path / "c.xlsx"), tickets, KEY)
     with pytest.raises(ConsentError, match="declares no subjectKey"):
         parse_file(_csv(tmp_path, ""), contracts["support_ticket_labels"], KEY)
