@@ -71,9 +71,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     check_role_purposes(book, load_contracts(contracts_dir_from_env()))
     try:
         purpose = export_purpose(held, contract, args.purpose, version)
-    except PurposeRefusedError:
-        audit(data_dir, "refuse", contract.name, version, role=role, stage="export",
-              reason="purpose")
+    except AccessDeniedError as exc:
+        why = {"reason": "purpose"} if isinstance(exc, PurposeRefusedError) else {}
+        audit(data_dir, "refuse", contract.name, version, role=role, stage="export", **why)
         raise
     warehouse = open_warehouse(Layout(data_dir))
     if not warehouse.exists():
@@ -103,13 +103,13 @@ def cmd_export(args: argparse.Namespace) -> int:
           destination=_destination(Path(args.out)),
           included=len(result.included), masked=len(result.masked),
           withheld=len(result.withheld), **scoped)
-    print(result.summary())
+    line = result.summary()
     if purpose is not None:
-        print(f"purpose: {purpose.name} (legal basis: {purpose.legal_basis})")
+        line += f"; purpose {purpose.name} (legal basis: {purpose.legal_basis})"
     if scope is not None:
-        print(f"{scope.excluded} row(s) left out: their subject's consent to {purpose.name} "
-              f"is withdrawn ({scope.rows[WITHDRAWN]}) or not recorded "
-              f"({scope.rows[UNKNOWN]})")
+        line += (f"; {scope.excluded} row(s) left out, their subject's consent withdrawn "
+                 f"({scope.rows[WITHDRAWN]}) or not recorded ({scope.rows[UNKNOWN]})")
+    print(line)
     return 0
 
 

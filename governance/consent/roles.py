@@ -33,6 +33,10 @@ def export_purpose(role: Role, contract: DatasetContract, requested: str | None,
                    version: str | None = None) -> Purpose | None:
     """The purpose an export is for: the one requested, or the only one the role acts for
     among the dataset's; None when the dataset declares no purposes (nothing to scope)."""
+    if not role.may_read(contract.name):
+        # Access to the dataset is decided first, as for any export.
+        raise AccessDeniedError(role.name, contract.name, f"role {role.name!r} may not read "
+                                f"{contract.name}", version)
     declared = {p.name: p for p in contract_purposes(contract)}
     if not declared:
         if requested is not None:

@@ -81,8 +81,9 @@ def test_withdrawn_subject_leaves_the_next_export_for_that_purpose_only(
     assert main(["export", "--dataset", "support_tickets", "--version", "v1", "--role",
                  "model_trainer", "--out", str(trainer)]) == 0
     out = capsys.readouterr().out
-    assert "purpose: model_training (legal basis: consent)" in out
-    assert "2 row(s) left out" in out and "withdrawn (1) or not recorded (1)" in out
+    assert out.count("\n") == 1 and "3 rows" in out
+    assert ("; purpose model_training (legal basis: consent); 2 row(s) left out, their "
+            "subject's consent withdrawn (1) or not recorded (1)") in out
     # The trainer never sees the e-mail column: Bob's ticket (the second) is what is gone.
     assert pq.read_table(trainer).column("ticket_id").to_pylist() == [
         "T-000001", "T-000003", "T-000005"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from governance.access import AccessConfigError, load_roles
+from governance.access import AccessConfigError, AccessDeniedError, Role, load_roles
 from governance.consent.purposes import LEGAL_BASES, contract_purposes
 from governance.consent.roles import PurposeRefusedError, check_role_purposes, export_purpose
 from governance.contracts import load_contract
@@ -83,7 +83,10 @@ def test_an_export_is_for_one_purpose_the_role_acts_for(contracts):
     with pytest.raises(PurposeRefusedError, match="'marketing' is not a purpose of "
                        "support_tickets"):
         export_purpose(trainer, tickets, "marketing")
-    with pytest.raises(PurposeRefusedError, match="acts for no purpose of"):
+    with pytest.raises(AccessDeniedError, match="role 'analyst' may not read support_tickets"):
         export_purpose(book.roles["analyst"], tickets, None)
+    # A role that names no purposes reads nothing of a dataset that declares them.
+    with pytest.raises(PurposeRefusedError, match="role 'intern' acts for no purpose of"):
+        export_purpose(Role("intern", frozenset({"*"})), tickets, None)
     # The steward acts for quality management, on legitimate interest: no consent scope.
     assert not export_purpose(steward, labels, None).needs_consent
