@@ -78,6 +78,9 @@ class ConsentScope:
 def measure(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
             purpose: Purpose, states: dict[str, str], hash_key: str) -> ConsentScope:
     """Sort a delivered version's rows by their subject's consent state for a purpose."""
+    if not hash_key:
+        raise ConsentError(f"{contract.name} has purposes resting on consent, which finds "
+                           "subjects by a keyed hash: set DATAOPS_HASH_KEY")
     scope = ConsentScope(purpose)
     if not table_exists(conn, contract.name, DELIVERED):
         return scope
@@ -119,9 +122,6 @@ def deliver_purposes(conn: duckdb.DuckDBPyConnection, layout: Layout,
     purposes = consent_purposes(contract)
     if not purposes:
         return []
-    if not hash_key:
-        raise ConsentError(f"{contract.name} has purposes resting on consent, which finds "
-                           "subjects by a keyed hash: set DATAOPS_HASH_KEY")
     now = now or datetime.now(UTC)
     ledger = ConsentLedger(layout)
     rows_table = ensure_table(conn, contract.name, PURPOSE_ROWS, PURPOSE_ROWS_COLUMNS)

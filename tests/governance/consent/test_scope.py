@@ -7,11 +7,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pyarrow.parquet as pq
+import pytest
 
 from governance.access import export_version, load_roles
 from governance.consent.ledger import ConsentLedger
 from governance.consent.purposes import purpose_of
-from governance.consent.records import subject_hash, withdrawal
+from governance.consent.records import ConsentError, subject_hash, withdrawal
 from governance.consent.roles import export_purpose
 from governance.consent.scope import coverage_now, measure, recorded_coverage
 from governance.defaults import default_roles_file
@@ -128,3 +129,10 @@ def test_erasure_and_retention_reach_the_purpose_exports(tickets, conn, layout):
         enforce_item(conn, layout, tickets, item, NOW)
     assert not training.exists()
     assert not layout.delivered_file("support_tickets", "v1").exists()
+
+
+def test_without_the_hash_key_consent_cannot_be_judged(tickets, conn, layout):
+    deliver(conn, layout, tickets, "v1", V1)
+    purpose = purpose_of(tickets, "model_training")
+    with pytest.raises(ConsentError, match="set DATAOPS_HASH_KEY"):
+        measure(conn, tickets, "v1", purpose, {}, "")
