@@ -32,10 +32,11 @@ from governance.storage import VERSION_COL, count_rows, table_exists
 INCLUDE, MASK, WITHHOLD = "include", "mask", "withhold"
 DECISIONS = (INCLUDE, MASK, WITHHOLD)
 ALL = "*"
-_ROLE_KEYS = {"description", "datasets", "default", "rules", "members"}
+_ROLE_KEYS = {"description", "datasets", "default", "rules", "members", "purposes"}
 _MEMBER_KEYS = {"users", "groups", "tokens"}
 _RULE_KEYS = {"classifications", "columns"}
 _BATCH = 100_000
+_ALLOWED = "_rows_allowed"
 
 
 class AccessConfigError(GovernanceError):
@@ -86,6 +87,8 @@ class Role:
     users: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
     tokens: frozenset[str] = frozenset()  # sha256 digests of service tokens
+    # Purposes the role acts for (checked against the contracts by governance/consent/roles.py).
+    purposes: frozenset[str] = frozenset()
 
     def held_by(self, principal: Principal) -> bool:
         """Whether the roles file binds this role to the caller (user, group or token)."""
@@ -221,7 +224,13 @@ def _role(path: Path, name: Any, raw: Any) -> Role:
         rules[scope] = _rules(path, f"{where}.rules.{scope}", body)
     default = _decision(path, f"{where}.default", raw.get("default", WITHHOLD))
     members = _members(path, f"{where}.members", raw.get("members"))
-    return Role(name, granted, default, rules, str(raw.get("description") or ""), **members)
+    purposes = raw.get("purposes") or []
+    if not isinstance(purposes, list):
+        raise AccessConfigError(str(path), f"{where}.purposes", "must be a list of purposes")
+    acts_for = frozenset(_name(path, f"{where}.purposes", p, check_dataset_name)
+                         for p in purposes)
+    return Role(name, granted, default, rules, str(raw.get("description") or ""),
+                purposes=acts_for, **members)
 
 
 def load_roles(path: str | Path) -> RoleBook:
@@ -315,8 +324,10 @@ def _pick(plan: dict[str, str], decision: str) -> tuple[str, ...]:
 
 
 def export_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
-                   role_name: str, book: RoleBook, out_path: Path) -> ExportResult:
-    """Write the columns a role may see of one delivered version to Parquet, atomically."""
+                   role_name: str, book: RoleBook, out_path: Path,
+                   rows_allowed: pa.Table | None = None) -> ExportResult:
+    """Write the columns a role may see of one delivered version to Parquet, atomically;
+    with rows_allowed (a table of row ids), only those rows (a purpose's consent)."""
     dataset = check_dataset_name(contract.name)
     check_version(version)
     out_path = check_out_path(out_path)
@@ -331,8 +342,12 @@ def export_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, v
     # A cursor of its own: an open result blocks its connection until drained, and closing
     # the cursor frees it even when the write fails halfway, so the caller's conn stays usable.
     cursor, rows = conn.cursor(), 0
+    where = f"{quote_ident(VERSION_COL)} = ?"
+    if rows_allowed is not None:
+        cursor.register(_ALLOWED, rows_allowed)
+        where += f" AND {quote_ident(ROW_ID)} IN (SELECT {quote_ident(ROW_ID)} FROM {_ALLOWED})"
     try:
-        reader = cursor.sql(f"SELECT {cols} FROM {table} WHERE {quote_ident(VERSION_COL)} = ? "
+        reader = cursor.sql(f"SELECT {cols} FROM {table} WHERE {where} "
                             f"ORDER BY {quote_ident(ROW_ID)}",
                             params=[version]).to_arrow_reader(_BATCH)
         schema = pa.schema([pa.field(f.name, pa.string()) if plan[f.name] == MASK else f

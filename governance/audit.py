@@ -33,7 +33,7 @@ from governance.settings import Layout
 
 ACTIONS = frozenset({"ingest", "duplicate", "materialize", "check", "export", "refuse", "purge",
                      "erase", "hold_add", "hold_remove", "access", "request", "query",
-                     "incident"})
+                     "incident", "consent"})
 GENESIS = "0" * 64
 MAX_TEXT = 80
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")

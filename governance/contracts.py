@@ -5,8 +5,8 @@ the file and the field: against the JSON schema of the ODCS version it declares 
 `apiVersion` (an unsupported version is refused), through the
 open-data-contract-standard pydantic model, against the rules this project adds
 (names, project custom properties, SLA units), and by each section reader
-(`SECTION_READERS`: drift, labeling, planning, incidents, service levels, representation)
-so a mistake there fails at load.
+(`SECTION_READERS`: drift, labeling, planning, incidents, service levels, representation,
+purposes) so a mistake there fails at load.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pydantic
 import yaml
 from open_data_contract_standard.model import OpenDataContractStandard
 
+from governance.consent.purposes import contract_purposes
 from governance.contract_model import (
     CLASSIFICATION_ORDER,
     CLEANING_STEPS,
@@ -56,7 +57,7 @@ __all__ = ["CLASSIFICATION_ORDER", "CLEANING_STEPS", "CONTRACT_SUFFIX", "FORMATS
 # file and field. A new section adds its reader here.
 SECTION_READERS: tuple[Callable[[DatasetContract], object], ...] = (
     drift_spec, labeling_spec, planning_spec, incident_policy, service_levels,
-    representation_spec)
+    representation_spec, contract_purposes)
 
 
 def load_contract(path: str | Path) -> DatasetContract:

@@ -28,7 +28,7 @@ from governance.quality.rules import quality_spec
 from governance.rawstore import RawStore, sha256_file
 from governance.redaction import RedactionError, redact_raw, rewrite_file
 from governance.settings import Layout
-from governance.stages import cleaning_expr, export_delivered
+from governance.stages import cleaning_expr, rewrite_exports
 from governance.storage import ensure_table, now_utc, table_exists, transaction, writable
 from governance.tables import (
     DELIVERED,
@@ -164,9 +164,7 @@ def erase_subject(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
         conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)",
                      [contract.name, column, report.key_hash, now or now_utc()])
     for version in sorted(report.versions):
-        export = layout.delivered_file(contract.name, version)
-        if export.exists():
-            export_delivered(conn, contract, version, export)
+        rewrite_exports(conn, layout, contract, version)
     return report
 
 
@@ -232,17 +230,26 @@ def tombstones(conn: duckdb.DuckDBPyConnection, contract: DatasetContract) -> se
     return {r[0] for r in rows}
 
 
+def subject_hashes(values: Iterable[object], contract: DatasetContract,
+                   hash_key: str) -> list[str | None]:
+    """The keyed hash of each subject key value (None stays None), normalised first; also
+    how consent finds a subject's records (governance/consent/scope.py)."""
+    column = contract.subject_key
+    assert column is not None, "only datasets with a subjectKey have subjects"
+    key = hash_key.encode("utf-8")
+    return [None if v is None else keyed_hash(normalise(contract, column, str(v)), key)
+            for v in values]
+
+
 def drop_erased(batches: Iterable[pa.Table], contract: DatasetContract, erased: set[str],
                 hash_key: str, counter: list[int]) -> Iterator[pa.Table]:
     """Filter erased subjects out of intake batches; counter[0] counts rows dropped."""
     column = contract.subject_key
-    key = hash_key.encode("utf-8")
     for batch in batches:
         if not erased or column is None or batch.num_rows == 0:
             yield batch
             continue
-        values = batch.column(column).to_pylist()
-        keep = [v is None or keyed_hash(normalise(contract, column, str(v)), key) not in erased
-                for v in values]
+        hashes = subject_hashes(batch.column(column).to_pylist(), contract, hash_key)
+        keep = [h is None or h not in erased for h in hashes]
         counter[0] += keep.count(False)
         yield batch if all(keep) else batch.filter(pa.array(keep, type=pa.bool_()))

@@ -25,7 +25,7 @@ from governance.identifiers import check_version, quote_ident
 from governance.rawstore import RawStore, RawVersion
 from governance.redaction import RedactionError, redact_raw, rewrite_file
 from governance.settings import Layout
-from governance.stages import export_delivered
+from governance.stages import rewrite_exports
 from governance.storage import ensure_table, now_utc, table_columns, table_exists, writable
 from governance.tables import (
     RETENTION_LOG,
@@ -172,13 +172,13 @@ def enforce_item(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Data
         export = layout.delivered_file(contract.name, version)
         result.export_deleted = export.exists()
         export.unlink(missing_ok=True)
+        for purpose_export in layout.purpose_files(contract.name, version).values():
+            purpose_export.unlink()
     else:
         columns = list(contract.personal_columns) if item.scope == VERSION_SCOPE \
             else [item.scope]
         _blank(conn, contract, version, columns, result)
-        export = layout.delivered_file(contract.name, version)
-        if export.exists():
-            export_delivered(conn, contract, version, export)
+        rewrite_exports(conn, layout, contract, version)
     table = ensure_table(conn, "main", LOG_TABLE, _LOG_COLUMNS)
     conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?)",
                  [contract.name, version, item.scope, item.action, now or now_utc(),

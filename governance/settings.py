@@ -62,6 +62,17 @@ class Layout:
         return (self.delivered_root / check_dataset_name(dataset)
                 / f"{check_version(version)}.parquet")
 
+    def purpose_file(self, dataset: str, purpose: str, version: str) -> Path:
+        """The Parquet export of one delivered version for one consent-based purpose."""
+        return self.delivered_file(dataset, version).parent / check_dataset_name(purpose) \
+            / f"{check_version(version)}.parquet"
+
+    def purpose_files(self, dataset: str, version: str) -> dict[str, Path]:
+        """Every purpose export of one delivered version that exists, by purpose."""
+        folder = self.delivered_file(dataset, version).parent
+        return {p.parent.name: p for p in sorted(folder.glob(f"*/{check_version(version)}"
+                                                             ".parquet"))}
+
 
     @property
     def holds_file(self) -> Path:

@@ -13,6 +13,7 @@ from governance.contracts import ColumnSpec, DatasetContract
 from governance.identifiers import check_version, qualified, quote_ident
 from governance.pii.treatment import TreatmentReport, delivered_columns, treat_batches
 from governance.quality.outcomes import failed_blocking
+from governance.settings import Layout
 from governance.storage import (
     VERSION_COL,
     count_rows,
@@ -23,7 +24,7 @@ from governance.storage import (
     replace_from_query,
     table_exists,
 )
-from governance.tables import CLEANED, DELIVERED, INTAKE, ROW_ID, VALIDATED
+from governance.tables import CLEANED, DELIVERED, INTAKE, PURPOSE_ROWS, ROW_ID, VALIDATED
 
 _EXPORT_BATCH = 100_000
 
@@ -132,19 +133,44 @@ def build_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, 
 
 
 def export_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract, version: str,
-                     export_path: Path) -> None:
-    """Write one delivered version to Parquet atomically (temp file, then rename)."""
+                     export_path: Path, purpose: str | None = None) -> None:
+    """Write one delivered version to Parquet atomically (temp file, then rename); for a
+    purpose, only the rows its `purpose_rows` allow (governance/consent/scope.py)."""
     target = qualified(contract.name, DELIVERED)
     export_path.parent.mkdir(parents=True, exist_ok=True)
     data_cols = ", ".join(quote_ident(c) for c, _ in delivered_columns(contract))
+    where, params = f"{quote_ident(VERSION_COL)} = ?", [version]
+    if purpose is not None:
+        where += (f" AND {quote_ident(ROW_ID)} IN (SELECT {quote_ident(ROW_ID)} FROM "
+                  f"{qualified(contract.name, PURPOSE_ROWS)} WHERE {quote_ident(VERSION_COL)} "
+                  "= ? AND purpose = ?)")
+        params += [version, purpose]
     reader = conn.sql(f"SELECT {data_cols} FROM {target} "
-                      f"WHERE {quote_ident(VERSION_COL)} = ? ORDER BY {quote_ident(ROW_ID)}",
-                      params=[version]).to_arrow_reader(_EXPORT_BATCH)
+                      f"WHERE {where} ORDER BY {quote_ident(ROW_ID)}",
+                      params=params).to_arrow_reader(_EXPORT_BATCH)
     # Streamed batch by batch so a large version never sits whole in memory; readers see
     # either the old export or the complete new one, never a partial file.
     with atomic_writer(export_path) as fh, pq.ParquetWriter(fh, reader.schema) as writer:
         for batch in reader:
             writer.write_batch(batch)
+
+
+def rewrite_exports(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
+                    version: str) -> int:
+    """Rewrite a version's delivered export and its purpose exports that exist, after rows
+    or values changed (erasure, retention); returns the files rewritten."""
+    files = 0
+    export = layout.delivered_file(contract.name, version)
+    if export.exists():
+        export_delivered(conn, contract, version, export)
+        files += 1
+    for purpose, path in layout.purpose_files(contract.name, version).items():
+        if table_exists(conn, contract.name, PURPOSE_ROWS):
+            export_delivered(conn, contract, version, path, purpose)
+        else:
+            path.unlink()  # no record of which rows it may hold: keep nothing
+        files += 1
+    return files
 
 
 def known_value_leaks(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,

@@ -249,6 +249,20 @@ RETENTION_LOG_COLUMNS: Columns = (
     ("rows", "BIGINT"))
 TOMBSTONE_COLUMNS: Columns = ((DATASET_KEY, "VARCHAR"), ("key_column", "VARCHAR"),
                               ("key_hash", "VARCHAR"), ("erased_at", "TIMESTAMP"))
+# Consent per purpose: which delivered rows a consent-based purpose may use, and the
+# coverage counts measured when the version was delivered (governance/consent/scope.py).
+PURPOSE_ROWS_COLUMNS: Columns = (*_VERSIONED, ("purpose", "VARCHAR"), (ROW_ID, "BIGINT"))
+CONSENT_COVERAGE_COLUMNS: Columns = (
+    *_SHARED_KEY, ("purpose", "VARCHAR"), ("legal_basis", "VARCHAR"), ("rows", "BIGINT"),
+    ("rows_given", "BIGINT"), ("rows_withdrawn", "BIGINT"), ("rows_unknown", "BIGINT"),
+    ("subjects_given", "BIGINT"), ("subjects_withdrawn", "BIGINT"),
+    ("subjects_unknown", "BIGINT"), ("measured_at", "TIMESTAMP"))
+# Operations store: one row per consent record, never updated or deleted (history).
+CONSENT_RECORD_COLUMNS: Columns = (
+    (DATASET_KEY, "VARCHAR"), ("purpose", "VARCHAR"), ("subject_hash", "VARCHAR"),
+    ("key_column", "VARCHAR"), ("state", "VARCHAR"), ("consent_at", "TIMESTAMP"),
+    ("collection_method", "VARCHAR"), ("policy_version", "VARCHAR"),
+    ("receipt_id", "VARCHAR"), ("recorded_at", "TIMESTAMP"), ("recorded_by", "VARCHAR"))
 
 
 def _shared(name: str, columns: Columns, written_by: str, purpose: str,
@@ -330,6 +344,12 @@ TABLES: tuple[Table, ...] = (
     _shared("erasure_tombstones", TOMBSTONE_COLUMNS, "governance.erasure",
             "keyed hashes of erased subjects, never the key (kept so they stay out)",
             versioned=False),
+    # Row ids only: which delivered rows a consent-based purpose may use.
+    Table("purpose_rows", True, PURPOSE_ROWS_COLUMNS, "governance.consent.scope", True, False,
+          SUBJECT_NONE, "the delivered rows of a version each consent-based purpose may use "
+          "(row ids, never values)"),
+    _shared("consent_coverage", CONSENT_COVERAGE_COLUMNS, "governance.consent.scope",
+            "consent given, withdrawn or unknown per purpose, counted at delivery"),
     # Operations: incidents outlive the versions they name (they are the record of what
     # went wrong), and hold names, counts and scrubbed notes, never values.
     Table("incidents", False, INCIDENT_COLUMNS, "governance.incidents.book", False, False,
@@ -340,6 +360,9 @@ TABLES: tuple[Table, ...] = (
     Table("notifications", False, NOTIFICATION_COLUMNS, "governance.incidents.escalation",
           False, False, SUBJECT_NONE, "each notification sent (or not) per escalation step "
           "and channel", OPERATIONS),
+    Table("consent_records", False, CONSENT_RECORD_COLUMNS, "governance.consent.ledger", False,
+          False, SUBJECT_NONE, "append-only consent records per subject (keyed hash, never the "
+          "key) and purpose, with their history", OPERATIONS),
 )
 _BY_NAME = {t.name: t for t in TABLES}
 
@@ -375,6 +398,9 @@ ERASURE_TOMBSTONES = _BY_NAME["erasure_tombstones"].name
 INCIDENTS = _BY_NAME["incidents"].name
 INCIDENT_EVENTS = _BY_NAME["incident_events"].name
 NOTIFICATIONS = _BY_NAME["notifications"].name
+PURPOSE_ROWS = _BY_NAME["purpose_rows"].name
+CONSENT_COVERAGE = _BY_NAME["consent_coverage"].name
+CONSENT_RECORDS = _BY_NAME["consent_records"].name
 
 
 def table(name: str) -> Table:

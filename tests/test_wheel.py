@@ -25,6 +25,7 @@ DEMO_DATASETS = sorted(p.name.removesuffix(".odcs.yaml") for p in CONTRACTS_DIR.
 # The package data the code reads, as paths inside the wheel.
 PACKAGE_DATA = (
     "governance/datasheet/templates/datasheet.md.j2",
+    "governance/datasheet/templates/consent.md.j2",
     "governance/datasheet/templates/datasheet.html.j2",
     "governance/datasheet/templates/page.html.j2",
     "governance/incidents/templates/postmortem.md.j2",

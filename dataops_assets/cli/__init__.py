@@ -9,6 +9,7 @@ from types import ModuleType
 from dataops_assets.cli import (
     audit,
     backup,
+    consent,
     contracts,
     demo,
     erase,
@@ -35,9 +36,9 @@ from governance.errors import GovernanceError
 
 # The verbs in the order `dataops --help` lists them.
 VERBS: tuple[ModuleType, ...] = (
-    ingest, reference, scan_pii, retention, hold, audit, export, erase, gold, qualification,
-    pilot, plan, refresh_requests, incident, redact_text, status, report, sql, backup, restore,
-    demo, contracts, portal,
+    ingest, reference, scan_pii, retention, hold, audit, export, erase, consent, gold,
+    qualification, pilot, plan, refresh_requests, incident, redact_text, status, report, sql,
+    backup, restore, demo, contracts, portal,
 )
 
 DESCRIPTION = """\

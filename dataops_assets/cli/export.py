@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
+from dataops_assets.resources import HASH_KEY_ENV
 from governance.access import (
     AccessDeniedError,
     RoleNotHeldError,
@@ -17,7 +18,11 @@ from governance.access import (
     require_role,
 )
 from governance.audit import AuditValueError, check_details
-from governance.contracts import find_contract
+from governance.consent.ledger import ConsentLedger
+from governance.consent.records import UNKNOWN, WITHDRAWN
+from governance.consent.roles import PurposeRefusedError, check_role_purposes, export_purpose
+from governance.consent.scope import measure
+from governance.contracts import find_contract, load_contracts
 from governance.defaults import default_roles_file
 from governance.errors import GovernanceError, UnknownVersionError
 from governance.identifiers import check_version
@@ -57,11 +62,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     role = args.role if re.fullmatch(r"[a-z][a-z0-9_]{0,62}", args.role) else "unrecognised"
     try:
         # Who the caller is decides, not which role they name: checked before anything else.
-        require_role(book, args.role, current_principal(), contract.name, version)
+        held = require_role(book, args.role, current_principal(), contract.name, version)
     except AccessDeniedError as exc:
         reason = "role_not_held" if isinstance(exc, RoleNotHeldError) else "role_not_defined"
         audit(data_dir, "refuse", contract.name, version, role=role, stage="export",
               reason=reason)
+        raise
+    check_role_purposes(book, load_contracts(contracts_dir_from_env()))
+    try:
+        purpose = export_purpose(held, contract, args.purpose, version)
+    except AccessDeniedError as exc:
+        why = {"reason": "purpose"} if isinstance(exc, PurposeRefusedError) else {}
+        audit(data_dir, "refuse", contract.name, version, role=role, stage="export", **why)
         raise
     warehouse = open_warehouse(Layout(data_dir))
     if not warehouse.exists():
@@ -70,18 +82,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     # Read-only: an export must never change the warehouse, and may run beside the pipeline
     # (on the DuckDB file it waits for the writer to let go; on Parquet it never waits).
     with warehouse.reader() as conn:
+        scope = None
+        if purpose is not None and purpose.needs_consent:
+            # Consent as it stands now: a withdrawal since delivery already counts.
+            states = ConsentLedger(Layout(data_dir)).states(contract.name, purpose.name)
+            scope = measure(conn, contract, version, purpose, states,
+                            os.environ.get(HASH_KEY_ENV, ""))
         try:
-            result = export_version(conn, contract, version, args.role, book, Path(args.out))
+            result = export_version(conn, contract, version, args.role, book, Path(args.out),
+                                    scope.row_table() if scope else None)
         except (AccessDeniedError, UnknownVersionError):
             # Every refusal is on the record, with the role and never the requester's data.
             audit(data_dir, "refuse", contract.name, version, role=role, stage="export")
             raise
     # Where the file went, so an erasure later can tell the operator which files to redo.
+    scoped = {} if purpose is None else {"purpose": purpose.name}
+    if scope is not None:
+        scoped["consent_excluded"] = scope.excluded
     audit(data_dir, "export", contract.name, version, role=role, rows=result.rows,
           destination=_destination(Path(args.out)),
           included=len(result.included), masked=len(result.masked),
-          withheld=len(result.withheld))
-    print(result.summary())
+          withheld=len(result.withheld), **scoped)
+    line = result.summary()
+    if purpose is not None:
+        line += f"; purpose {purpose.name} (legal basis: {purpose.legal_basis})"
+    if scope is not None:
+        line += (f"; {scope.excluded} row(s) left out, their subject's consent withdrawn "
+                 f"({scope.rows[WITHDRAWN]}) or not recorded ({scope.rows[UNKNOWN]})")
+    print(line)
     return 0
 
 
@@ -95,13 +123,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "($DATAOPS_ROLES_FILE, else the demo roles in governance/defaults/roles.yaml). "
         "The caller must hold the role: the roles file binds each role to OS users, OS "
         "groups or the sha256 of a service token ($DATAOPS_PRINCIPAL_TOKEN); naming a role "
-        "you do not hold is refused. The warehouse is opened read-only. "
+        "you do not hold is refused. The export is for one purpose the role acts for "
+        "(--purpose, or the role's only one on the dataset); for a purpose resting on consent "
+        "only subjects whose latest consent record is 'given' are exported, and the count "
+        "left out is printed and audited. The warehouse is opened read-only. "
         "Exports and refusals are both recorded in the audit trail.",
         examples=["dataops export --dataset loan_applications --version v1 --role analyst "
-                  "--out analyst.parquet"])
+                  "--out analyst.parquet",
+                  "dataops export --dataset support_tickets --version v1 --role model_trainer "
+                  "--purpose model_training --out train.parquet"])
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--version", required=True, help="a delivered version, e.g. v1")
     parser.add_argument("--role", required=True,
                         help="a role declared in the roles file that binds it to you")
     parser.add_argument("--out", required=True, help="the Parquet file to write")
+    parser.add_argument("--purpose", help="the purpose the export is for: one the role acts "
+                        "for and the dataset declares (needed when the role acts for several)")
     parser.set_defaults(func=cmd_export)

@@ -333,14 +333,19 @@ def _ticket_body(
     return text.format(**tokens)
 
 
+def customer_pool() -> list[tuple[str, str]]:
+    """The ticket customers (name, e-mail) every ticket batch draws from, always the same."""
+    pool_rng = random.Random(_CUSTOMER_POOL_SEED)
+    pool_fakers = _fakers(_CUSTOMER_POOL_SEED)
+    return [_person(pool_rng, *pool_fakers) for _ in range(_CUSTOMER_POOL_SIZE)]
+
+
 def _ticket_rows(
     rng: random.Random, fakers: tuple[Faker, Faker], version: str, as_of: date, count: int,
     first_id: int,
 ) -> list[dict[str, str]]:
     """Build one batch of support tickets."""
-    pool_rng = random.Random(_CUSTOMER_POOL_SEED)
-    pool_fakers = _fakers(_CUSTOMER_POOL_SEED)
-    pool = [_person(pool_rng, *pool_fakers) for _ in range(_CUSTOMER_POOL_SIZE)]
+    pool = customer_pool()
     low, high = _POOL_SLICE[version]
     rows = []
     for offset, created in enumerate(_timestamps(rng, as_of, _WINDOW_DAYS[version], count)):

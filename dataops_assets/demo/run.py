@@ -17,6 +17,8 @@ from dataops_assets.console import (
     progress,
 )
 from dataops_assets.definitions import build_definitions
+from dataops_assets.demo.consent import DATASET as CONSENT_DATASET
+from dataops_assets.demo.consent import write_consent_file
 from dataops_assets.demo.generate import audit_path, generate_demo
 from dataops_assets.demo.labels import DATASET as LABELS_DATASET
 from dataops_assets.demo.labels import PILOT_ID, gold_path, pilot_path, qualification_path
@@ -29,6 +31,7 @@ from dataops_assets.keys import (
     stage_key,
 )
 from dataops_assets.portal.resources import portal_base_url
+from dataops_assets.privacy.consent import import_consent
 from dataops_assets.runner import (
     VersionOutcome,
     run_version,
@@ -72,6 +75,12 @@ def run_demo(data_dir: Path, contracts_dir: Path, instance: dg.DagsterInstance,
     contracts = {c.name: c for c in load_contracts(contracts_dir)}
     versions = ingest_demo(data_dir, contracts, instance)
     print(f"ingested {len(versions)} demo batches of {len(contracts)} datasets", file=say)
+    # Before any version runs, so each delivery's model_training export honours them.
+    consent_file = write_consent_file(data_dir / "demo_source", datetime.now(UTC).date())
+    parsed, recorded = import_consent(Layout(data_dir), contracts[CONSENT_DATASET],
+                                      consent_file)
+    print(f"recorded {recorded.added} demo consent records of {CONSENT_DATASET} "
+          f"({len(parsed.refused)} refused)", file=say)
     defs = build_definitions(contracts_dir, data_dir)
     outcomes: list[VersionOutcome] = []
     with progress(len(versions)) as start:

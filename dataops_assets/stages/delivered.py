@@ -42,12 +42,15 @@ from governance.chunking import (
     staging_root,
     treat_chunk,
 )
+from governance.consent.records import GIVEN
+from governance.consent.scope import ConsentScope, deliver_purposes
 from governance.contracts import DatasetContract
 from governance.errors import DeliveryBlockedError
 from governance.identifiers import qualified
 from governance.labeling.spec import labeling_spec
 from governance.pii.scan import scan_table
 from governance.pii.treatment import TreatmentReport, delivered_columns
+from governance.settings import Layout
 from governance.stages import (
     DELIVERED,
     VALIDATED,
@@ -67,6 +70,22 @@ def _refuse_if_blocked(conn: Any, store: DataStore, contract: DatasetContract,
               reasons=len(reasons))
         blocked = DeliveryBlockedError(contract.name, version, reasons)
         raise dg.Failure(description=str(blocked), metadata={META_BLOCKED: True})
+
+
+def _consent_metadata(layout: Layout, contract: DatasetContract, version: str,
+                      scopes: list[ConsentScope]) -> dict[str, Any]:
+    """Per consent-based purpose: rows excluded and the coverage (counts, never who)."""
+    if not scopes:
+        return {}
+    return {
+        "consent_excluded": dg.MetadataValue.json(
+            {s.purpose.name: s.excluded for s in scopes}),
+        "consent_coverage": dg.MetadataValue.json(
+            {s.purpose.name: {"rows": s.rows, "subjects": s.subjects} for s in scopes}),
+        "purpose_exports": dg.MetadataValue.json(
+            {s.purpose.name: str(layout.purpose_file(contract.name, s.purpose.name, version))
+             for s in scopes}),
+    }
 
 
 def _plan_op(contract: DatasetContract, upstream: list[str]) -> dg.OpDefinition:
@@ -156,6 +175,9 @@ def _combine_op(contract: DatasetContract, check_output: str) -> dg.OpDefinition
                                       "rows_quoting_personal_values":
                                           dg.MetadataValue.json(leaks)})
                     export_delivered(conn, contract, version, export)
+                    # Each consent-based purpose: only subjects whose consent is given now.
+                    scopes = deliver_purposes(conn, store.layout, contract, version,
+                                              privacy.hash_key or "")
         except ChunkMismatchError as exc:
             raise dg.Failure(description=str(exc)) from None
         finally:
@@ -166,6 +188,10 @@ def _combine_op(contract: DatasetContract, check_output: str) -> dg.OpDefinition
                      spans_redacted=sum(report.spans.values()))
         audit(store.data_dir, "export", contract.name, version, stage=DELIVERED,
               rows=rows, format="parquet", role="delivery")
+        for scope in scopes:
+            audit(store.data_dir, "export", contract.name, version, stage=DELIVERED,
+                  rows=scope.rows[GIVEN], format="parquet", role="delivery",
+                  purpose=scope.purpose.name, consent_excluded=scope.excluded)
         yield dg.Output(None, output_name="result", metadata={
             **md.table_metadata(contract, DELIVERED, rows),
             "dagster/column_schema": md.delivered_schema(contract),
@@ -177,6 +203,7 @@ def _combine_op(contract: DatasetContract, check_output: str) -> dg.OpDefinition
             "dropped_columns": dg.MetadataValue.json(
                 [c for c, t in treatments.items() if t == "drop"]),
             "chunks": len(chunks),
+            **_consent_metadata(store.layout, contract, version, scopes),
         })
         yield dg.AssetCheckResult(
             check_name=CHECK_PII_RESCAN, passed=True,

@@ -7,6 +7,8 @@ from typing import Any
 
 import duckdb
 
+from governance.consent.purposes import contract_purposes
+from governance.consent.scope import recorded_coverage
 from governance.contracts import DatasetContract
 from governance.drift.measure import RESULTS, SUMMARY
 from governance.holds import HoldBook
@@ -59,6 +61,8 @@ class VersionFacts:
     labeling: dict[str, Any] = field(default_factory=dict)
     labeled_by: list[dict[str, Any]] = field(default_factory=list)
     subpopulations: dict[str, Any] | None = None  # governance/representation/report.py
+    # Purposes with their legal basis, and the consent coverage counted at delivery.
+    purposes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, dataset: str, table: str, version: str) -> int:
@@ -147,6 +151,7 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
     facts.delivery = {"delivered": facts.rows["delivered"] > 0, "blockers": blockers,
                       "export": str(layout.delivered_file(name, version).name)
                       if facts.rows["delivered"] else None}
+    facts.purposes = purpose_facts(conn, contract, version)
     holds = HoldBook(layout.holds_file)
     facts.retention = [{"scope": i.scope, "action": i.action, "due": i.due_at.date(),
                         "basis": i.legal_basis, "held": i.held, "done": i.done}
@@ -160,6 +165,15 @@ def gather(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetCon
                       f"{e.upstream_column}", "transform": e.transform}
                      for e in stage_edges(contract)]
     return facts
+
+
+def purpose_facts(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
+                  version: str) -> list[dict[str, Any]]:
+    """Each declared purpose, its legal basis and, for consent, the coverage at delivery."""
+    coverage = {c["purpose"]: c for c in recorded_coverage(conn, contract.name, version)}
+    return [{"purpose": p.name, "basis": p.legal_basis, "description": p.description,
+             "consent": p.needs_consent, "coverage": coverage.get(p.name)}
+            for p in contract_purposes(contract)]
 
 
 def _drift_and_labeling(conn: duckdb.DuckDBPyConnection, facts: VersionFacts) -> None:

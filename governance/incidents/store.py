@@ -1,4 +1,5 @@
-"""The operations store: incidents, their events and notifications in one SQLite database.
+"""The operations store: incidents, their events, notifications and consent records in one
+SQLite database.
 
 Why SQLite and not the warehouse: incidents are written by the incident sensor (the daemon),
 by `dataops incident` and by runs, at the same time. warehouse.duckdb allows one writer
@@ -25,6 +26,7 @@ from governance.identifiers import check_column_name, quote_ident
 from governance.incidents.model import Evidence, Incident, IncidentEvent
 from governance.settings import Layout
 from governance.tables import (
+    CONSENT_RECORDS,
     INCIDENT_EVENTS,
     INCIDENTS,
     NOTIFICATIONS,
@@ -43,12 +45,18 @@ _KEYS = {
     INCIDENT_EVENTS: "PRIMARY KEY (incident_id, seq)",
     # The same escalation step is never sent twice on the same channel.
     NOTIFICATIONS: "UNIQUE (incident_id, step, channel)",
+    # The same record imported twice is held once (governance/consent/ledger.py).
+    CONSENT_RECORDS: "UNIQUE (dataset, purpose, subject_hash, state, consent_at)",
 }
 # At most one incident per (dataset, key) that is not resolved: a safety net under the
 # book's own lookup, in case two writers raced past it.
 _INDEXES = (
     f"CREATE UNIQUE INDEX IF NOT EXISTS one_unresolved_per_key ON {quote_ident(INCIDENTS)} "
     "(dataset, key) WHERE state <> 'resolved'",
+    # Consent history is append-only: a record is never changed or removed once made.
+    *(f"CREATE TRIGGER IF NOT EXISTS consent_records_no_{verb.lower()} BEFORE {verb} ON "
+      f"{quote_ident(CONSENT_RECORDS)} BEGIN SELECT RAISE(ABORT, 'consent records are "
+      "append-only'); END" for verb in ("UPDATE", "DELETE")),
 )
 
 

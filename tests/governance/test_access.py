@@ -316,7 +316,7 @@ def test_cli_roles_file_can_be_overridden(contracts, data_dir, tmp_path, monkeyp
     _fill(warehouse, contracts)
     warehouse.close()
     roles = _roles(tmp_path, 'roles:\n  analyst:\n    datasets: "*"\n    default: include\n'
-                   "    members:\n      users: [alice]\n")
+                   "    purposes: [quality_management]\n    members:\n      users: [alice]\n")
     monkeypatch.setenv("DATAOPS_ROLES_FILE", str(roles))
     out = tmp_path / "t.parquet"
     assert _run_cli("export", "--dataset", TICKETS, "--version", "v1", "--role", "analyst",

@@ -11,6 +11,7 @@ from governance.incidents.store import OperationsStore
 from governance.settings import Layout
 from governance.storage import ensure_table
 from governance.tables import (
+    CONSENT_RECORDS,
     INCIDENT_EVENTS,
     INCIDENTS,
     MAIN,
@@ -31,11 +32,12 @@ from governance.tables import (
 def test_every_table_names_its_store():
     assert {t.store for t in TABLES} == {WAREHOUSE, OPERATIONS}
     assert [t.name for t in store_tables(OPERATIONS)] == [INCIDENTS, INCIDENT_EVENTS,
-                                                          NOTIFICATIONS]
+                                                          NOTIFICATIONS, CONSENT_RECORDS]
     names = {t.name for t in warehouse_tables()}
-    assert "delivered" in names and not names & {INCIDENTS, INCIDENT_EVENTS, NOTIFICATIONS}
+    assert "delivered" in names and not names & {INCIDENTS, INCIDENT_EVENTS, NOTIFICATIONS,
+                                                 CONSENT_RECORDS}
     assert all(t.store == WAREHOUSE for t in versioned_tables())
-    assert len(list(warehouse_tables())) + 3 == len(TABLES)
+    assert len(list(warehouse_tables())) + 4 == len(TABLES)
 
 
 def test_operations_tables_are_refused_in_the_warehouse():

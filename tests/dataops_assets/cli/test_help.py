@@ -35,13 +35,14 @@ VERB_MODULES = sorted(m.name for m in pkgutil.iter_modules(cli.__path__)
 
 def test_the_verbs_are_the_documented_ones():
     top = sorted(path[0] for path in VERB_PATHS if len(path) == 1)
-    assert top == ["audit", "backup", "contracts", "demo", "erase", "export", "gold", "hold",
-                   "incident", "ingest", "pilot", "plan", "portal", "qualification",
+    assert top == ["audit", "backup", "consent", "contracts", "demo", "erase", "export", "gold",
+                   "hold", "incident", "ingest", "pilot", "plan", "portal", "qualification",
                    "redact-text", "reference", "refresh-requests", "report", "restore",
                    "retention", "scan-pii", "sql", "status"]
     assert ("audit", "verify") in VERB_PATHS and ("hold", "list") in VERB_PATHS
     assert ("retention", "plan") in VERB_PATHS and ("report", "weekly") in VERB_PATHS
     assert ("incident", "resolve") in VERB_PATHS and ("incident", "escalate") in VERB_PATHS
+    assert ("consent", "import") in VERB_PATHS and ("consent", "withdraw") in VERB_PATHS
 
 
 @pytest.mark.parametrize("path", VERB_PATHS, ids=" ".join)
