@@ -136,8 +136,11 @@ def _print_planning(recorded: dict[str, dict[str, object]], say: TextIO) -> None
               f"{budget['budget/eac_p90']:.2f}); plots: {budget['plots']}", file=say)
     if vendors:
         marked = vendors.get("surely_below_target") or {}
-        print(f"vendor comparison: {vendors['vendors_compared']} vendors, surely below "
-              f"target: {', '.join(sorted(marked)) or 'none'}", file=say)
+        # Each reason reads "<figure> is surely below the <target>": the figure names it.
+        below = "; ".join(f"{v} ({', '.join(r.split(' is surely below')[0] for r in why)})"
+                          for v, why in sorted(marked.items()))
+        print(f"vendor comparison: {vendors['vendors_compared']} vendors, surely below a "
+              f"target: {below or 'none'}", file=say)
 
 
 def take_in_demo_pilot(data_dir: Path, contracts: dict[str, DatasetContract]) -> bool:
