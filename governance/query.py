@@ -11,19 +11,27 @@ or write anything, whatever SQL it holds. Only one SELECT statement is accepted.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from governance.access import INCLUDE, MASK, WITHHOLD, Role
 from governance.contracts import DatasetContract
 from governance.errors import GovernanceError
 from governance.identifiers import quote_ident
 from governance.masking import mask_value
-from governance.tables import DELIVERED, MAIN, SUBJECT_RECORD, check_registered
+from governance.tables import (
+    DELIVERED,
+    MAIN,
+    ROW_ID,
+    SUBJECT_RECORD,
+    VERSION_COL,
+    check_registered,
+)
 from governance.tables import table as registry_table
 
 _BATCH = 50_000
@@ -128,13 +136,28 @@ def _apply(batch: pa.RecordBatch, plan: dict[str, str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
+def _keep_rows(batch: pa.RecordBatch, allowed: Mapping[str, Sequence[int]]) -> pa.RecordBatch:
+    """Only the rows whose (version, row id) the reader may see."""
+    keep = pa.array([False] * batch.num_rows)
+    versions, row_ids = batch.column(VERSION_COL), batch.column(ROW_ID)
+    for version, ids in allowed.items():
+        mine = pc.and_(pc.equal(versions, version),
+                       pc.is_in(row_ids, value_set=pa.array(ids, type=row_ids.type)))
+        keep = pc.or_(keep, pc.fill_null(mine, False))
+    return batch.filter(keep)
+
+
 def run_query(source: duckdb.DuckDBPyConnection, sql: str,
               contracts: Mapping[str, DatasetContract],
-              role_for: Callable[[str], Role | None], limit: int = 100) -> QueryResult:
+              role_for: Callable[[str], Role | None], limit: int = 100,
+              rows_for: Callable[[str], Mapping[str, Sequence[int]] | None] = lambda _: None,
+              ) -> QueryResult:
     """Run one SELECT over masked copies of the tables it names (see the module docstring).
 
     `role_for(dataset)` returns the caller's role for a dataset (already checked to be
-    theirs), or None for no role; it raises to refuse."""
+    theirs), or None for no role; it raises to refuse. `rows_for(dataset)` returns the
+    delivered rows (row ids per version) the caller's purposes may use, or None for all
+    (governance/consent/scope.py `readable_rows`)."""
     refs = referenced_tables(sql)
     target = duckdb.connect()
     result = QueryResult([], [], False, [f"{s}.{t}" for s, t in refs])
@@ -152,7 +175,10 @@ def run_query(source: duckdb.DuckDBPyConnection, sql: str,
                 contract = contracts.get(schema) if schema != MAIN else None
                 plan = column_plan(reader.schema.names, schema, table, contract,
                                    role_for(schema) if contract is not None else None)
-                batches = [_apply(b, plan) for b in reader]
+                allowed = rows_for(schema) if contract is not None and table == DELIVERED \
+                    else None
+                batches = [_apply(b if allowed is None else _keep_rows(b, allowed), plan)
+                           for b in reader]
                 kept = [c for c in reader.schema.names if plan[c] != WITHHOLD]
                 data = pa.Table.from_batches(batches) if batches else pa.table(
                     {c: pa.array([], type=pa.string()) for c in kept})

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from collections.abc import Callable
+
+import duckdb
 
 from dataops_assets.auditing import audit
 from dataops_assets.cli._common import add_verb
 from dataops_assets.cli.export import roles_file_from_env
+from dataops_assets.resources import HASH_KEY_ENV
 from governance.access import AccessDeniedError, Role, RoleBook, load_roles, require_role
-from governance.contracts import load_contracts
+from governance.consent.scope import readable_rows
+from governance.contracts import DatasetContract, load_contracts
 from governance.principals import current_principal
 from governance.query import QueryResult, run_query
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
@@ -33,6 +38,22 @@ def _roles(book: RoleBook | None,
         return role
 
     return role_for
+
+
+def _consented(conn: duckdb.DuckDBPyConnection, layout: Layout,
+               contracts: dict[str, DatasetContract],
+               role_for: Callable[[str], Role | None]
+               ) -> Callable[[str], dict[str, list[int]] | None]:
+    """The delivered rows the role's purposes may use: where they all rest on consent, only
+    subjects whose latest record is 'given', judged now as `dataops export` judges them."""
+    def rows_for(dataset: str) -> dict[str, list[int]] | None:
+        role = role_for(dataset)
+        if role is None:
+            return None  # no role: every personal column is masked, no purpose is served
+        return readable_rows(conn, layout, contracts[dataset], set(role.purposes),
+                             os.environ.get(HASH_KEY_ENV, ""))
+
+    return rows_for
 
 
 def _print(result: QueryResult, as_json: bool) -> None:
@@ -69,8 +90,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
         else ("unrecognised" if args.role else "none")
     with open_warehouse(layout).reader(wait_seconds=args.wait) as conn:
         try:
-            result = run_query(conn, args.query, contracts, _roles(book, args.role),
-                               args.limit)
+            role_for = _roles(book, args.role)
+            result = run_query(conn, args.query, contracts, role_for, args.limit,
+                               _consented(conn, layout, contracts, role_for))
         except AccessDeniedError:
             audit(layout.data_dir, "refuse", "warehouse", None, role=role, stage="query")
             raise

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from governance.consent.ledger import ConsentLedger
-from governance.consent.purposes import Purpose, consent_purposes
+from governance.consent.purposes import Purpose, consent_purposes, contract_purposes
 from governance.consent.records import GIVEN, UNKNOWN, WITHDRAWN, ConsentError
 from governance.contract_model import DatasetContract
 from governance.erasure import subject_hashes
@@ -185,3 +185,29 @@ def coverage_now(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Data
     ledger = ConsentLedger(layout)
     return version, [measure(conn, contract, version, p, ledger.states(contract.name, p.name),
                              hash_key) for p in consent_purposes(contract)]
+
+
+def readable_rows(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
+                  purposes: set[str], hash_key: str) -> dict[str, list[int]] | None:
+    """The delivered rows a reader acting for these purposes may see, per version, with
+    consent as it stands now; None when every row may be seen (a purpose on another legal
+    basis, or a dataset that declares no consent purpose)."""
+    declared = {p.name: p for p in contract_purposes(contract)}
+    acting = [declared[name] for name in sorted(purposes & set(declared))]
+    if not any(p.needs_consent for p in declared.values()) or \
+            any(not p.needs_consent for p in acting):
+        return None
+    if not table_exists(conn, contract.name, DELIVERED):
+        return {}
+    ledger = ConsentLedger(layout)
+    versions = [v for (v,) in conn.execute(
+        f"SELECT DISTINCT {quote_ident(VERSION_COL)} FROM "
+        f"{qualified(contract.name, DELIVERED)}").fetchall()]
+    out: dict[str, list[int]] = {}
+    for purpose in acting:
+        states = ledger.states(contract.name, purpose.name)
+        for version in versions:
+            scope = measure(conn, contract, version, purpose, states, hash_key)
+            out.setdefault(version, []).extend(scope.row_ids)
+    return out
+

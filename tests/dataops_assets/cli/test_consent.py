@@ -125,3 +125,20 @@ def test_show_counts_coverage_of_the_latest_delivered_version(delivered, capsys)
     text = capsys.readouterr().out
     assert "model_training (consent): rows given 3, withdrawn 1, unknown 1" in text
     assert "ticket_handling (contract): every delivered row" in text
+
+
+def test_sql_for_a_consent_purpose_sees_only_consented_rows(delivered, capsys):
+    """`dataops sql --role` reads the delivered table as `dataops export` exports it: a role
+    whose purposes all rest on consent sees only subjects whose consent stands now."""
+    assert main(["consent", "withdraw", "--dataset", "support_tickets", "--key",
+                 "customer_email=bob@example.com", "--purpose", "model_training"]) == 0
+    query = "SELECT ticket_id FROM support_tickets.delivered ORDER BY ticket_id"
+    capsys.readouterr()
+    assert main(["sql", query, "--role", "model_trainer", "--json"]) == 0
+    trainer = json.loads(capsys.readouterr().out)
+    # Bob (withdrawn since delivery) and Dee (never asked) are left out; Ann's two stay.
+    assert [r[0] for r in trainer["rows"]] == ["T-000001", "T-000003", "T-000005"]
+    assert main(["sql", query, "--role", "data_steward", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["rows"]) == 5
+    assert main(["sql", query, "--json"]) == 0  # no role: no purpose, every row masked
+    assert len(json.loads(capsys.readouterr().out)["rows"]) == 5
