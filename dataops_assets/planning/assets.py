@@ -20,7 +20,7 @@ from dataops_assets.keys import (
 from dataops_assets.resources import DataStore, WarehouseResource
 from governance.contracts import DatasetContract
 from governance.labeling.spec import LabelingSpec, labeling_spec
-from governance.planning.budget import BudgetStatus, budget_status
+from governance.planning.budget import BudgetStatus, contract_budget_status
 from governance.planning.report import pilot_table, vendor_table, write_planning
 from governance.planning.spec import PlanningSpec, planning_spec
 from governance.planning.vendors import VendorComparison, compare_vendors
@@ -42,8 +42,7 @@ def _comparison(warehouse: WarehouseResource, contract: DatasetContract, spec: L
     with warehouse.reader() as conn:
         comparison = compare_vendors(conn, contract.name, spec.targets.get("goldAccuracy"),
                                      accuracy_target, plan.vendors if plan else ())
-        status = None if plan is None or plan.budget is None else budget_status(
-            conn, contract.name, plan.budget, spec.column("finishedAt"))
+        status = contract_budget_status(conn, contract)
     return comparison, status
 
 

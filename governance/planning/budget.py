@@ -21,9 +21,11 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from governance.contract_model import DatasetContract
 from governance.identifiers import qualified, quote_ident
+from governance.labeling.spec import labeling_spec
 from governance.planning.accuracy import ratio
-from governance.planning.spec import Budget
+from governance.planning.spec import Budget, planning_spec
 from governance.planning.vendors import batch_history, batch_totals
 from governance.stages import VALIDATED
 from governance.storage import table_exists
@@ -182,3 +184,13 @@ def budget_status(conn: duckdb.DuckDBPyConnection, dataset: str, budget: Budget,
         dataset, budget, tuple(batches), spent, items_done, remaining_items,
         ratio(sum(b.cost for b in usable), sum(b.items for b in usable)),
         spent + float(eac[0][0]), spent + float(eac[1][0]), vendors, seed, draws)
+
+
+def contract_budget_status(conn: duckdb.DuckDBPyConnection,
+                           contract: DatasetContract) -> BudgetStatus | None:
+    """The budget status of an annotation dataset; None without a labeling budget."""
+    labeling, plan = labeling_spec(contract), planning_spec(contract)
+    if labeling is None or plan is None or plan.budget is None:
+        return None
+    return budget_status(conn, contract.name, plan.budget, labeling.column("finishedAt"))
+

@@ -11,6 +11,7 @@ from governance.contracts import DatasetContract
 from governance.drift.refresh import RefreshLedger
 from governance.holds import HoldBook
 from governance.incidents.book import IncidentBook
+from governance.planning.budget import contract_budget_status
 from governance.rawstore import RawStore
 from governance.reporting.labeling import labeling_rows, vendor_spend, week_proposals
 from governance.reporting.model import RunOutcome, SloEvaluation, WeeklyReport
@@ -48,5 +49,6 @@ def build_report(data_dir: Path, contracts: list[DatasetContract], period: Perio
             labeling=tuple(labeling), vendors=tuple(vendor_spend(conn, period)),
             operations=operations(conn, period, incidents, requests),
             proposals=tuple(week_proposals(conn, contracts, period)))
-    return replace(report, risks=tuple(
-        risks(period, contracts, incidents, quality, labeling, list(report.proposals))))
+        budgets = [b for c in contracts if (b := contract_budget_status(conn, c)) is not None]
+    return replace(report, risks=tuple(risks(period, contracts, incidents, quality, labeling,
+                                             list(report.proposals), budgets)))

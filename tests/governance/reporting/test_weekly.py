@@ -107,7 +107,11 @@ def test_operations_and_risks(report):
     assert [(c.cause, c.incidents) for c in o.causes] == [("upstream source change", 1)]
     assert [(r.kind, r.subject, r.owner) for r in report.risks] == [
         ("incident", "INC-0001", "support-data"), ("quality", TICKETS, "support-data"),
-        ("budget", LABELS, "support-data"), ("waiver", "INC-0003", "support-data")]
+        ("budget", LABELS, "support-data"), ("budget", LABELS, "support-data"),
+        ("waiver", "INC-0003", "support-data")]
+    # The contract's quarter budget (1000 USD, 3000 items) at this batch's 0.40 per item:
+    # none of it spent in the quarter, 3000 items left, 1200 forecast.
+    assert report.risks[3].detail.startswith("labeling budget forecast to overrun: 1,200.00 USD")
 
 
 def test_nothing_measured_says_so(data_dir, contracts):
