@@ -24,7 +24,15 @@ from governance.storage import (
     replace_from_query,
     table_exists,
 )
-from governance.tables import CLEANED, DELIVERED, INTAKE, PURPOSE_ROWS, ROW_ID, VALIDATED
+from governance.tables import (
+    CLEANED,
+    DELIVERED,
+    INTAKE,
+    PURPOSE_ROWS,
+    ROW_ID,
+    VALIDATED,
+    version_number,
+)
 
 _EXPORT_BATCH = 100_000
 
@@ -90,6 +98,15 @@ def build_validated(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,
               f"ORDER BY {quote_ident(ROW_ID)}")
     rows_out = replace_from_query(conn, target, version, select, [version])
     return StageResult(count_rows(conn, source, version), rows_out)
+
+
+def delivered_versions(conn: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """The versions a dataset's delivered table holds, oldest first."""
+    if not table_exists(conn, dataset, DELIVERED):
+        return []
+    found = conn.execute(f"SELECT DISTINCT {quote_ident(VERSION_COL)} FROM "
+                         f"{qualified(dataset, DELIVERED)}").fetchall()
+    return sorted((v for (v,) in found), key=version_number)
 
 
 def delivery_blockers(conn: duckdb.DuckDBPyConnection, contract: DatasetContract,

@@ -25,7 +25,7 @@ from governance.contract_model import DatasetContract
 from governance.erasure import subject_hashes
 from governance.identifiers import qualified, quote_ident
 from governance.settings import Layout
-from governance.stages import export_delivered
+from governance.stages import delivered_versions, export_delivered
 from governance.storage import delete_version, ensure_table, records, table_exists
 from governance.tables import (
     CONSENT_COVERAGE,
@@ -37,7 +37,6 @@ from governance.tables import (
     ROW_ID,
     VALIDATED,
     VERSION_COL,
-    version_number,
 )
 
 _BATCH = 50_000
@@ -168,12 +167,8 @@ def recorded_coverage(conn: duckdb.DuckDBPyConnection, dataset: str,
 
 def latest_delivered(conn: duckdb.DuckDBPyConnection, contract: DatasetContract) -> str | None:
     """The newest version the delivered table holds, if any."""
-    if not table_exists(conn, contract.name, DELIVERED):
-        return None
-    found = [v for (v,) in conn.execute(
-        f"SELECT DISTINCT {quote_ident(VERSION_COL)} FROM "
-        f"{qualified(contract.name, DELIVERED)}").fetchall()]
-    return max(found, key=version_number) if found else None
+    found = delivered_versions(conn, contract.name)
+    return found[-1] if found else None
 
 
 def coverage_now(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: DatasetContract,
@@ -197,12 +192,8 @@ def readable_rows(conn: duckdb.DuckDBPyConnection, layout: Layout, contract: Dat
     if not any(p.needs_consent for p in declared.values()) or \
             any(not p.needs_consent for p in acting):
         return None
-    if not table_exists(conn, contract.name, DELIVERED):
-        return {}
     ledger = ConsentLedger(layout)
-    versions = [v for (v,) in conn.execute(
-        f"SELECT DISTINCT {quote_ident(VERSION_COL)} FROM "
-        f"{qualified(contract.name, DELIVERED)}").fetchall()]
+    versions = delivered_versions(conn, contract.name)
     out: dict[str, list[int]] = {}
     for purpose in acting:
         states = ledger.states(contract.name, purpose.name)

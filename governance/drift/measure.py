@@ -14,8 +14,8 @@ from governance.drift.report import DriftReport, compare_frames
 from governance.drift.spec import DriftSpec
 from governance.drift.thresholds import DriftThresholds
 from governance.identifiers import qualified, quote_ident
-from governance.stages import CLEANED, DELIVERED
-from governance.storage import replace_rows, table_exists
+from governance.stages import CLEANED, delivered_versions
+from governance.storage import replace_rows
 from governance.tables import (
     DRIFT_RESULT_COLUMNS,
     DRIFT_RESULTS,
@@ -40,11 +40,8 @@ def reference_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract
     """The version to compare with: the pinned one, else the last delivered before this one."""
     if spec.pinned is not None:
         return None if spec.pinned == version else spec.pinned
-    if not table_exists(conn, contract.name, DELIVERED):
-        return None
-    delivered = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT _version FROM {qualified(contract.name, DELIVERED)}").fetchall()]
-    earlier = sorted((v for v in delivered if _number(v) < _number(version)), key=_number)
+    earlier = [v for v in delivered_versions(conn, contract.name)
+               if _number(v) < _number(version)]
     return earlier[-1] if earlier else None
 
 

@@ -12,13 +12,11 @@ annotator's labels count, as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from governance.errors import ContractError
+from governance.sections import Fail, known_mapping
 
-Fail = Callable[[str, str], ContractError]
 _CALIBRATION_KEYS = {"share", "reviewerKappa", "reviewerAccuracy"}
 _QUALIFICATION_KEYS = {"items", "threshold"}
 
@@ -54,12 +52,7 @@ def _share(raw: dict[str, Any], key: str, default: float, low: float, where: str
 
 
 def _mapping(raw: Any, where: str, keys: set[str], example: str, fail: Fail) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise fail(where, f"must be a mapping, e.g. {example}")
-    unknown = set(raw) - keys
-    if unknown:
-        raise fail(where, f"unknown keys {sorted(unknown)}; use {sorted(keys)}")
-    return raw
+    return known_mapping(raw, where, keys, fail, example)
 
 
 def calibration_plan(raw: Any, fail: Fail) -> CalibrationPlan:

@@ -21,6 +21,7 @@ from typing import Any
 
 from governance.contract_model import DatasetContract
 from governance.errors import ContractError
+from governance.sections import known_mapping
 
 PRICE_KEYS = {"pricePerLabel": "label", "pricePerItem": "item", "pricePerHour": "hour"}
 PRICE_UNITS = ("label", "item", "hour")
@@ -98,12 +99,7 @@ def _number(contract: DatasetContract, value: Any, where: str, *, positive: bool
 
 
 def _mapping(contract: DatasetContract, raw: Any, where: str, keys: set[str]) -> dict:
-    if not isinstance(raw, dict):
-        raise _fail(contract, where, "must be a mapping")
-    unknown = set(raw) - keys
-    if unknown:
-        raise _fail(contract, where, f"unknown keys {sorted(unknown)}; use {sorted(keys)}")
-    return raw
+    return known_mapping(raw, where, keys, lambda w, reason: _fail(contract, w, reason))
 
 
 def _currency(contract: DatasetContract, value: Any, where: str) -> str:

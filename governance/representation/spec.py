@@ -28,6 +28,7 @@ from typing import Any
 from governance.contract_model import DatasetContract
 from governance.errors import ContractError, GovernanceError
 from governance.identifiers import check_column_name, check_version
+from governance.sections import known_mapping
 
 FIRST_DELIVERED = "firstDelivered"
 DEFAULT_MIN_COUNT = 10
@@ -119,12 +120,7 @@ def _fail(contract: DatasetContract, where: str, reason: str) -> ContractError:
 
 
 def _mapping(contract: DatasetContract, raw: Any, where: str, keys: set[str]) -> dict:
-    if not isinstance(raw, dict):
-        raise _fail(contract, where, "must be a mapping")
-    unknown = set(raw) - keys
-    if unknown:
-        raise _fail(contract, where, f"unknown keys {sorted(unknown)}; use {sorted(keys)}")
-    return raw
+    return known_mapping(raw, where, keys, lambda w, reason: _fail(contract, w, reason))
 
 
 def _known_column(contract: DatasetContract, name: Any, where: str) -> str:

@@ -24,7 +24,7 @@ from governance.representation.bands import members
 from governance.representation.bounds import Breach, breaches
 from governance.representation.figures import GroupFigures, group_figures, share_drift
 from governance.representation.spec import RepresentationSpec
-from governance.stages import CLEANED, DELIVERED
+from governance.stages import CLEANED, delivered_versions
 from governance.storage import records, replace_rows, table_exists
 from governance.tables import (
     MAIN,
@@ -57,12 +57,8 @@ def reference_version(conn: duckdb.DuckDBPyConnection, contract: DatasetContract
     before this version; None when there is none (or it is this version)."""
     if spec.pinned is not None:
         return None if spec.pinned == version else spec.pinned
-    if not table_exists(conn, contract.name, DELIVERED):
-        return None
-    delivered = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT _version FROM {qualified(contract.name, DELIVERED)}").fetchall()]
-    earlier = sorted((v for v in delivered if version_number(v) < version_number(version)),
-                     key=version_number)
+    earlier = [v for v in delivered_versions(conn, contract.name)
+               if version_number(v) < version_number(version)]
     return earlier[0] if earlier else None
 
 
