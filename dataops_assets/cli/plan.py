@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,8 @@ from governance.planning.forecast import DEFAULT_DRAWS, DEFAULT_SEED, Bootstrap,
 from governance.planning.inputs import plan_inputs
 from governance.planning.plan import Plan, PlanRequest, make_plan
 from governance.planning.spec import planning_spec
+from governance.planning.vendors import compare_vendors
+from governance.quality.rules import quality_spec
 from governance.settings import Layout, contracts_dir_from_env, data_dir_from_env
 from governance.warehouse import open_warehouse
 
@@ -64,7 +67,14 @@ def build_plan(args: argparse.Namespace) -> Plan:
     with warehouse.reader() as conn:
         history, refresh = plan_inputs(conn, layout, contracts_dir, contract.name,
                                        labeling.labels_dataset, labeling.column("finishedAt"))
-    return make_plan(request, spec, labeling, history, refresh)
+        comparison = compare_vendors(conn, contract.name, labeling.targets.get("goldAccuracy"),
+                                     quality_spec(contract).targets.get("accuracy"))
+    plan = make_plan(request, spec, labeling, history, refresh)
+    # What the vendor comparison marks beyond gold accuracy, for the vendors the plan keeps.
+    kept = set(plan.vendor_items) - {e.vendor for e in plan.excluded}
+    return replace(plan, cautions=tuple(
+        (v.vendor, reason) for v in comparison.vendors if v.vendor in kept
+        for reason in v.below_target if not reason.startswith("gold accuracy")))
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -107,6 +117,9 @@ def render(data: dict[str, Any]) -> str:
     lines.append(f"  (reviews by {data['reviewer']})")
     for e in data["excluded"]:
         lines.append(f"  excluded  {e['vendor']}: {e['reason']}")
+    for c in data["cautions"]:
+        lines.append(f"  caution   {c['vendor']}: {c['reason']} (plans exclude on gold "
+                     "accuracy only)")
     lines.append("  sensitivity (change of completion P90 in working days, of cost P50):")
     for s in data["sensitivity"]:
         lines.append(f"    {s['factor']:<18}{s['change']:>+5.0%}  {s['completion_p90_days']:>+7.2f}"

@@ -73,6 +73,9 @@ class Plan:
     vendor_items: dict[str, int]
     reviewer: str
     refresh_note: str = ""
+    # Vendors the plan may use that the vendor comparison marks below another target
+    # (audited accuracy): (vendor, reason). Plans exclude on gold accuracy only.
+    cautions: tuple[tuple[str, str], ...] = ()
 
     @property
     def outcome(self) -> Outcome:
@@ -129,6 +132,7 @@ class Plan:
             "currency": self.currency, "reviewer": self.reviewer,
             "vendors": self._vendors(),
             "excluded": [{"vendor": e.vendor, "reason": e.reason} for e in self.excluded],
+            "cautions": [{"vendor": v, "reason": r} for v, r in self.cautions],
             "deadline": request.deadline.isoformat() if request.deadline else None,
             "meets_deadline": self.choice.meets_deadline,
             "mixes_tried": self.choice.candidates,

@@ -36,6 +36,10 @@ def test_plan_prints_the_fields_and_excludes_the_weak_vendor(demo_env, capsys) -
     reason = out["excluded"][0]["reason"]
     assert "surely below the 95% target" in reason and "upper bound" in reason
     assert set(out["vendors"]) <= {"in_house", "acme_labeling"}
+    # acme_labeling stays in the plan (its gold answers are not surely below target), but
+    # the vendor comparison's audited-accuracy mark travels with it as a caution.
+    assert [(c["vendor"], c["reason"].split(" ")[:2]) for c in out["cautions"]] == [
+        ("acme_labeling", ["audited", "accuracy"])]
     assert all({"hours", "items", "ratings", "cost"} <= set(v) for v in out["vendors"].values())
     assert out["ratings"] > 5000 * 3
     assert out["refresh"]["dataset"] == "support_tickets"
