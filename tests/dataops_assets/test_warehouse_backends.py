@@ -57,6 +57,8 @@ def _summary(run: DemoRun) -> str:
         output = output.replace(str(place), name)
     # Each demo may keep its documents elsewhere (its own datasheets folder or the session's).
     output = re.sub(r"(weekly report: )\S*(/reports/)", r"\1<documents>\2", output)
+    output = re.sub(r"(plots: )\S*(/support_ticket_labels/planning/)", r"\1<documents>\2",
+                    output)
     return re.sub(r"\d+(\.\d+)? ?s\b", "<t>", output)
 
 
