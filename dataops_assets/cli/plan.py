@@ -96,7 +96,8 @@ def render(data: dict[str, Any]) -> str:
         f"{_count(data['history']['pilots'], 'pilot', 'pilots')})",
         f"  work      {data['ratings']:,} ratings = {work['batch_items']:,} items incl. "
         f"{work['gold_items']:,} gold x {work['redundancy']} + {work['audit_reviews']:,} "
-        f"audit reviews + {work['adjudications']:,.0f} adjudications",
+        f"audit reviews + {work['adjudications']:,.0f} adjudications, in "
+        f"{_count(work['batches'], 'batch', 'batches')} (each audited on its own)",
         f"  done      P50 {data['completion_p50']}, P90 {data['completion_p90']} "
         f"({days['p50']:g} / {days['p90']:g} working days)",
         f"  cost      P50 {_money(data['cost_p50'], cur)}, P90 {_money(data['cost_p90'], cur)}"

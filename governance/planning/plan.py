@@ -7,6 +7,7 @@ cannot plan: no history, an unknown vendor, a deadline before the start, no vend
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +30,7 @@ from governance.planning.history import History
 from governance.planning.mix import Choice, Exclusion, choose, exclusions
 from governance.planning.refresh import Cadence, RefreshForecast, refresh_forecast
 from governance.planning.sensitivity import Sensitivity, sensitivity
-from governance.planning.spec import PlanningSpec
+from governance.planning.spec import BatchPlan, PlanningSpec
 from governance.planning.work import Work, plan_work
 
 
@@ -115,7 +116,8 @@ class Plan:
         work, request = self.work, self.request
         return {
             "dataset": self.dataset, "items": work.items, "ratings": work.ratings,
-            "work": {"batch_items": work.batch_items, "gold_items": work.gold_items,
+            "work": {"batches": work.batches, "batch_items": work.batch_items,
+                     "gold_items": work.gold_items,
                      "redundancy": work.redundancy, "labeling_ratings": work.labeling_ratings,
                      "gold_ratings": work.gold_ratings, "audit_reviews": work.audit_reviews,
                      "adjudication_share": round(work.adjudication_share, 4),
@@ -187,6 +189,15 @@ def _check(request: PlanRequest, spec: PlanningSpec, history: History) -> Sequen
     return wanted
 
 
+def batch_size(plan: BatchPlan, history: History) -> int | None:
+    """Items per batch (gold included): the contract's, else the history's median batch,
+    else None (one batch)."""
+    if plan.batch_items:
+        return plan.batch_items
+    sizes = [b.items for b in history.batches if b.items]
+    return round(statistics.median(sizes)) if sizes else None
+
+
 def make_plan(request: PlanRequest, spec: PlanningSpec, labeling: LabelingSpec | None,
               history: History, refresh: RefreshInputs | None = None) -> Plan:
     """Forecast the work, time and cost of labeling `request.items` items."""
@@ -201,7 +212,8 @@ def make_plan(request: PlanRequest, spec: PlanningSpec, labeling: LabelingSpec |
     vendors = {v: spec.vendor(v) for v in {*eligible, reviewer}}
     samples = draw_samples(history, vendors, request.settings)
     adjudication = float(np.mean(samples.adjudication))
-    work = plan_work(request.items, spec.plan, labeling, adjudication)
+    work = plan_work(request.items, spec.plan, labeling, adjudication,
+                     batch_size(spec.plan, history))
     available = (working_days(request.start, request.deadline)
                  if request.deadline is not None else None)
     choice = choose(work, eligible, vendors, reviewer, samples, available)

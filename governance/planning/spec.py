@@ -14,6 +14,7 @@ no exchange rates, so a contract mixing currencies is refused.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +27,7 @@ from governance.sections import known_mapping
 PRICE_KEYS = {"pricePerLabel": "label", "pricePerItem": "item", "pricePerHour": "hour"}
 PRICE_UNITS = ("label", "item", "hour")
 _VENDOR_KEYS = {"headcount", "hoursPerDay", "currency", *PRICE_KEYS}
-_PLAN_KEYS = {"redundancy", "goldShare", "reviewer"}
+_PLAN_KEYS = {"redundancy", "goldShare", "reviewer", "batchItems"}
 _BUDGET_KEYS = {"amount", "currency", "start", "end", "plannedItems", "vendors"}
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
@@ -51,11 +52,14 @@ class VendorCapacity:
 
 @dataclass(frozen=True)
 class BatchPlan:
-    """How a new batch is built: ratings per item, gold share, who reviews."""
+    """How a new batch is built: ratings per item, gold share, who reviews, batch size."""
 
     redundancy: int
     gold_share: float
     reviewer: str
+    # Items per batch, gold included; each batch gets its own audit sample. None: as the
+    # history's batches (their median), or one batch without history.
+    batch_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,13 @@ def _plan(contract: DatasetContract, raw: Any, vendors: dict[str, VendorCapacity
     if reviewer not in vendors:
         raise _fail(contract, "plan.reviewer", f"{reviewer!r} is not a declared vendor; use "
                     f"one of {', '.join(vendors)}")
-    return BatchPlan(redundancy, float(gold), str(reviewer))
+    size = raw.get("batchItems")
+    batch = None if size is None else int(_number(contract, size, "plan.batchItems",
+                                                   whole=True))
+    if batch is not None and math.floor(batch * (1 - gold)) < 1:
+        raise _fail(contract, "plan.batchItems", f"a batch of {batch} leaves no item to label "
+                    f"besides its gold items (goldShare {gold:g})")
+    return BatchPlan(redundancy, float(gold), str(reviewer), batch)
 
 
 def _date(contract: DatasetContract, value: Any, where: str) -> date:

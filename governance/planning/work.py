@@ -1,10 +1,12 @@
 """The work of labeling N items under a contract: ratings, gold, audit reviews, adjudications.
 
-The N items are planned as one batch: gold items are mixed in so that they are `goldShare`
-of the batch, every item (gold too) gets `redundancy` ratings, and the reviewer vendor
-audits a sample of the batch's labels sized by the contract's audit plan (the same sizing
-the labeling stage uses), the risk sample, the double-reviewed calibration share, and the
-items sent to adjudication (their expected share comes from the history).
+The N items are split into batches of the plan's size (gold included; one batch when no
+size is known): gold items are mixed into each so that they are `goldShare` of it, every
+item (gold too) gets `redundancy` ratings, and the reviewer vendor audits each batch's
+labels as the labeling stage does: a sample sized by the contract's audit plan, the risk
+sample and the double-reviewed calibration share. Because each batch is audited on its
+own, the same N items cost more reviews in small batches than in one. Items sent to
+adjudication are expected at the history's share.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ class Work:
     redundancy: int
     audit_reviews: int  # audit sample, risk sample and calibration second reviews
     adjudication_share: float
+    batches: int = 1
 
     @property
     def batch_items(self) -> int:
-        """Items in the batch: the N to label and the gold items mixed in."""
+        """Items in the batches: the N to label and the gold items mixed in."""
         return self.items + self.gold_items
 
     @property
@@ -81,9 +84,24 @@ def audit_reviews(labels: int, spec: LabelingSpec | None) -> int:
     return sample + risk + calibration
 
 
+def split(items: int, batch_items: int | None, gold_share: float) -> list[int]:
+    """The N items to label per batch: as even as can be, each batch (its gold items
+    added) at most `batch_items` items; one batch when no size is given."""
+    if not batch_items or items <= 0:
+        return [items]
+    room = math.floor(batch_items * (1 - gold_share) + 1e-9)
+    while room > 1 and room + gold_items(room, gold_share) > batch_items:
+        room -= 1  # gold items are rounded up, so make room for them
+    count = math.ceil(items / room)
+    return [items // count + (1 if i < items % count else 0) for i in range(count)]
+
+
 def plan_work(items: int, plan: BatchPlan, spec: LabelingSpec | None,
-              adjudication_share: float) -> Work:
-    """The work of labeling `items` items under the batch plan and the audit plan."""
-    gold = gold_items(items, plan.gold_share)
-    labels = (items + gold) * plan.redundancy
-    return Work(items, gold, plan.redundancy, audit_reviews(labels, spec), adjudication_share)
+              adjudication_share: float, batch_items: int | None = None) -> Work:
+    """The work of labeling `items` items in batches of `batch_items` (gold included),
+    each with the gold share and audit plan of the contract."""
+    parts = split(items, batch_items, plan.gold_share)
+    golds = [gold_items(n, plan.gold_share) for n in parts]
+    reviews = sum(audit_reviews((n + g) * plan.redundancy, spec)
+                  for n, g in zip(parts, golds, strict=True))
+    return Work(items, sum(golds), plan.redundancy, reviews, adjudication_share, len(parts))

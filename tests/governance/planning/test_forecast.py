@@ -19,7 +19,7 @@ from governance.planning.forecast import (
 from governance.planning.mix import exclusions, grid
 from governance.planning.plan import PlanRequest, make_plan
 from governance.planning.spec import BatchPlan
-from governance.planning.work import audit_reviews, gold_items, plan_work
+from governance.planning.work import audit_reviews, gold_items, plan_work, split
 from tests.governance.planning.builders import batch, history, spec, vendor
 
 EXACT = Bootstrap(draws=200, seed=1, spread=0.0)
@@ -37,6 +37,21 @@ def test_work_formula_with_the_demo_audit_plan(contracts: dict[str, DatasetContr
     assert work.adjudications == pytest.approx(4.4)
     assert work.ratings == 88 * 3 + 36 + audit_reviews(300, labeling) + 4
     assert plan_work(10, BatchPlan(1, 0.0, "x"), None, 0.0).ratings == 10
+
+
+def test_batches_are_audited_one_by_one(contracts: dict[str, DatasetContract]) -> None:
+    labeling = labeling_spec(contracts["support_ticket_labels"])
+    plan = BatchPlan(3, 0.12, "in_house", batch_items=300)
+    # 264 items + 36 gold fill a batch of 300; 265 items need two batches (133 + 132).
+    assert split(264, 300, 0.12) == [264] and split(265, 300, 0.12) == [133, 132]
+    assert split(5000, None, 0.12) == [5000]  # no batch size: one batch
+    work = plan_work(600, plan, labeling, 0.0, plan.batch_items)
+    # Three batches of 200 items + 28 gold = 228 items, 684 labels each, audited apart.
+    assert (work.batches, work.gold_items) == (3, 84)
+    assert work.audit_reviews == 3 * audit_reviews(684, labeling)
+    one = plan_work(600, plan, labeling, 0.0)
+    assert one.batches == 1 and one.audit_reviews == audit_reviews((600 + 82) * 3, labeling)
+    assert work.audit_reviews > one.audit_reviews  # small batches cost more reviews
 
 
 def test_working_days_skip_weekends() -> None:
