@@ -135,7 +135,7 @@ def batch_spends(conn: duckdb.DuckDBPyConnection, dataset: str, budget: Budget,
         day = finished.get(version) or row["measured_at"].date()
         out.append(BatchSpend(version, day, int(row["items"] or 0),
                               float(row["total_cost"] or 0.0), by_version.get(version, {}),
-                              budget.start <= day <= budget.end))
+                              budget.covers(day)))
     return out
 
 

@@ -18,12 +18,13 @@ from datetime import datetime
 import duckdb
 
 from governance.identifiers import check_dataset_name, qualified
+from governance.planning.accuracy import accuracy_from_shares
 from governance.planning.pilot import stored_pilots
+from governance.planning.vendors import batch_history
 from governance.storage import table_exists
 from governance.tables import (
     LABELING_ANNOTATORS,
     LABELING_BATCHES,
-    LABELING_VENDORS,
     MAIN,
     version_number,
 )
@@ -118,12 +119,13 @@ def read_history(conn: duckdb.DuckDBPyConnection, dataset: str,
             cost[version][vendor] += per_label * n
         if (rate := _rate(n, per_hour)) is not None:
             rates[version][vendor].append(rate)
+    shares: dict[str, list[tuple[float | None, int | None]]] = defaultdict(list)
+    for row in batch_history(conn, dataset):
+        shares[str(row["vendor"])].append((row["gold_accuracy"], row["gold_items"]))
     gold: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for vendor, items, accuracy in _rows(conn, LABELING_VENDORS, "vendor, gold_items, "
-                                         "gold_accuracy", dataset, "version, vendor"):
-        if items and accuracy is not None and math.isfinite(accuracy):
-            gold[vendor][0] += round(accuracy * items)
-            gold[vendor][1] += int(items)
+    for vendor, pairs in shares.items():
+        pooled = accuracy_from_shares(pairs)  # the vendor comparison pools them so too
+        gold[vendor] = [pooled.correct, pooled.total]
     batches = []
     for row in _rows(conn, LABELING_BATCHES, "version, items, labels, gold_ratings, "
                      "adjudication_items, audit_size, total_cost, measured_at", dataset,

@@ -158,7 +158,7 @@ def _budget(spec: PlanningSpec, request: PlanRequest, history: History,
         amount, source = budget.amount, f"contract budget {budget.start}..{budget.end}"
         # Spend to date: the batches labeled within the budget's period.
         spent = sum(b.total_cost for b in history.batches
-                    if b.at is not None and budget.start <= b.at.date() <= budget.end)
+                    if b.at is not None and budget.covers(b.at.date()))
     else:
         return None
     remaining = amount - spent

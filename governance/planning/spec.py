@@ -73,6 +73,10 @@ class Budget:
     planned_items: int | None = None
     vendors: dict[str, float] = field(default_factory=dict, hash=False)
 
+    def covers(self, day: date) -> bool:
+        """True when a batch finished on this day is spent within the budget's period."""
+        return self.start <= day <= self.end
+
 
 @dataclass(frozen=True)
 class PlanningSpec:

@@ -33,7 +33,7 @@ from governance.planning.accuracy import (
 )
 from governance.planning.pilot import PilotVendor, compare_pilots, latest_pilot, stored_pilots
 from governance.storage import records, table_exists
-from governance.tables import LABELING_BATCHES, LABELING_VENDORS
+from governance.tables import LABELING_BATCHES, LABELING_VENDORS, version_number
 
 MIN_TREND_BATCHES = 3
 
@@ -157,18 +157,13 @@ def _slope(values: tuple[float | None, ...]) -> float | None:
     return float(linregress([p[0] for p in points], [p[1] for p in points]).slope)
 
 
-def _version_order(version: str) -> tuple[int, str]:
-    digits = version.lstrip("v")
-    return (int(digits) if digits.isdigit() else 0, version)
-
-
 def batch_history(conn: duckdb.DuckDBPyConnection, dataset: str) -> list[dict[str, Any]]:
     """Every batch's per-vendor row of a dataset, oldest batch first."""
     if not table_exists(conn, "main", LABELING_VENDORS):
         return []
     rows = records(conn, f"SELECT * FROM main.{LABELING_VENDORS} WHERE dataset = ?",
                    [dataset])
-    return sorted(rows, key=lambda r: (_version_order(str(r["version"])), r["vendor"]))
+    return sorted(rows, key=lambda r: (version_number(str(r["version"])), r["vendor"]))
 
 
 def batch_totals(conn: duckdb.DuckDBPyConnection, dataset: str) -> list[dict[str, Any]]:
@@ -177,7 +172,7 @@ def batch_totals(conn: duckdb.DuckDBPyConnection, dataset: str) -> list[dict[str
         return []
     rows = records(conn, f"SELECT version, items, labels, total_cost, cost_per_item, "
                    f"measured_at FROM main.{LABELING_BATCHES} WHERE dataset = ?", [dataset])
-    return sorted(rows, key=lambda r: _version_order(str(r["version"])))
+    return sorted(rows, key=lambda r: version_number(str(r["version"])))
 
 
 def vendor_record(vendor: str, rows: list[dict[str, Any]]) -> VendorRecord:
