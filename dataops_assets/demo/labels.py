@@ -134,23 +134,14 @@ def _pilot(rng: random.Random, items: Sequence[str], truth: dict[str, str],
            categories: list[str], as_of: date) -> list[dict[str, str]]:
     """Each vendor labels every pilot ticket once, its annotators taking turns."""
     team = {**_TEAM, **_SWIFT}
-    end = datetime.combine(as_of, time()) - timedelta(days=_PILOT_WINDOW_DAYS[1])
-    span = (_PILOT_WINDOW_DAYS[0] - _PILOT_WINDOW_DAYS[1]) * 86_400 - 3_600
+    window = _Window(as_of, _PILOT_WINDOW_DAYS)
     rows = []
     for vendor, roster in _PILOT_ROSTER.items():
         for n, item in enumerate(items):
             annotator = roster[n % len(roster)]
             _, accuracy, seconds, cost = team[annotator]
-            label = truth[item]
-            if rng.random() > accuracy:
-                label = rng.choice([c for c in categories if c != label])
-            started = end - timedelta(seconds=span) + timedelta(seconds=rng.randint(0, span))
-            took = max(3, round(rng.lognormvariate(0, 0.4) * seconds))
-            rows.append({
-                "item_id": item, "annotator_id": annotator, "vendor": vendor, "label": label,
-                "started_at": started.isoformat(),
-                "finished_at": (started + timedelta(seconds=took)).isoformat(),
-                "cost": f"{cost:.3f}", "guidelines_version": GUIDELINES_VERSION})
+            rows.append(_label_row(rng, window, item, annotator, vendor, truth[item],
+                                   categories, accuracy, seconds, f"{cost:.3f}"))
     rows.sort(key=lambda r: (r["started_at"], r["annotator_id"]))
     return rows
 
@@ -258,26 +249,43 @@ def _annotate(rng: random.Random, steer: random.Random, items: Sequence[str],
               truth: dict[str, str],
               categories: list[str], roster: Sequence[str], as_of: date,
               window: tuple[int, int]) -> list[dict[str, str]]:
-    end = datetime.combine(as_of, time()) - timedelta(days=window[1])
-    span = (window[0] - window[1]) * 86_400 - 3_600
+    days = _Window(as_of, window)
     rows = []
     for item in items:
         for annotator in rng.sample(list(roster), RATINGS_PER_ITEM):
             vendor, accuracy, seconds, cost = _TEAM[annotator]
-            label = truth[item]
-            if rng.random() > accuracy:
-                label = rng.choice([c for c in categories if c != label])
-            label = _confuse(steer, annotator, truth[item], label)
-            started = end - timedelta(seconds=span) + timedelta(seconds=rng.randint(0, span))
-            took = max(3, round(rng.lognormvariate(0, 0.4) * seconds))
-            rows.append({
-                "item_id": item, "annotator_id": annotator, "vendor": vendor, "label": label,
-                "started_at": started.isoformat(),
-                "finished_at": (started + timedelta(seconds=took)).isoformat(),
-                "cost": f"{cost:.2f}", "guidelines_version": GUIDELINES_VERSION,
-            })
+            row = _label_row(rng, days, item, annotator, vendor, truth[item], categories,
+                             accuracy, seconds, f"{cost:.2f}")
+            # `steer` is its own generator: confusing a label draws nothing from `rng`.
+            row["label"] = _confuse(steer, annotator, truth[item], row["label"])
+            rows.append(row)
     rows.sort(key=lambda r: (r["started_at"], r["annotator_id"]))
     return rows
+
+
+class _Window:
+    """The span of time a batch (or the pilot) was labeled in: `days` = (from, to) days
+    before as_of, less an hour so every label ends inside it."""
+
+    def __init__(self, as_of: date, days: tuple[int, int]) -> None:
+        self.end = datetime.combine(as_of, time()) - timedelta(days=days[1])
+        self.span = (days[0] - days[1]) * 86_400 - 3_600
+
+
+def _label_row(rng: random.Random, window: _Window, item: str, annotator: str, vendor: str,
+               true: str, categories: list[str], accuracy: float, seconds: float,
+               cost: str) -> dict[str, str]:
+    """One annotator's label of one item: wrong with 1 - accuracy, timed around `seconds`."""
+    label = true
+    if rng.random() > accuracy:
+        label = rng.choice([c for c in categories if c != label])
+    started = (window.end - timedelta(seconds=window.span)
+               + timedelta(seconds=rng.randint(0, window.span)))
+    took = max(3, round(rng.lognormvariate(0, 0.4) * seconds))
+    return {"item_id": item, "annotator_id": annotator, "vendor": vendor, "label": label,
+            "started_at": started.isoformat(),
+            "finished_at": (started + timedelta(seconds=took)).isoformat(),
+            "cost": cost, "guidelines_version": GUIDELINES_VERSION}
 
 
 def _write(path: Path, columns: Sequence[str], rows: list[dict[str, str]]) -> None:
