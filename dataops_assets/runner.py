@@ -165,11 +165,18 @@ def tick_planning_sensor(defs: dg.Definitions, instance: dg.DagsterInstance,
         requests = list(sensor.evaluate_tick(context).run_requests or [])
     recorded: dict[str, dict[str, object]] = {}
     for run in _launch(defs, instance, sensor, requests):
-        for event in run.get_asset_materialization_events():
-            materialization = event.step_materialization_data.materialization
-            recorded[materialization.asset_key.to_user_string()] = {
-                k: v.value for k, v in materialization.metadata.items()}
+        recorded.update(_recorded(run))
     return recorded
+
+
+def _recorded(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+    """The metadata each asset a run materialized recorded, by asset key."""
+    out = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        out[materialization.asset_key.to_user_string()] = {
+            k: v.value for k, v in materialization.metadata.items()}
+    return out
 
 
 def tick_incident_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) -> int:
@@ -192,10 +199,5 @@ def run_weekly_report(defs: dg.Definitions,
     metadata each of the two assets recorded, by asset key."""
     job = _quiet(defs.resolve_job_def(WEEKLY_REPORT_JOB), Path(defs.resources["store"].data_dir))
     result = job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG)
-    recorded: dict[str, dict[str, object]] = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.step_materialization_data.materialization
-        if materialization.asset_key in (WEEKLY_REPORT_KEY, PORTAL_KEY):
-            recorded[materialization.asset_key.to_user_string()] = {
-                k: v.value for k, v in materialization.metadata.items()}
-    return recorded
+    wanted = {key.to_user_string() for key in (WEEKLY_REPORT_KEY, PORTAL_KEY)}
+    return {key: meta for key, meta in _recorded(result).items() if key in wanted}
