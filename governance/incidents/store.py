@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, replace
@@ -70,6 +71,22 @@ def table_ddl(entry: Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {quote_ident(entry.name)} ({', '.join(cols)})"
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to WAL. The switch needs the database to itself: while another
+    process creates the schema on its first use, SQLite answers "locked" at once instead of
+    waiting (the busy timeout does not cover it), so the switch is retried up to the same
+    timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class OperationsStore:
     """The SQLite database under <data_dir>/operations, created on first use."""
 
@@ -84,7 +101,7 @@ class OperationsStore:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
         if not self._ready:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             conn.execute("BEGIN IMMEDIATE")
             for entry in store_tables(OPERATIONS):
                 conn.execute(table_ddl(entry))
